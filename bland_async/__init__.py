@@ -1,0 +1,92 @@
+"""Async-first Python SDK for the Bland AI Personas and Evals APIs.
+
+``AsyncBlandClient`` is the implementation; ``BlandClient`` is its generated blocking
+twin with the same resource tree, names and signatures.
+"""
+
+from typing import Any
+
+from bland_async._client import AsyncBlandClient
+from bland_async._errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    BlandError,
+    ConfigurationError,
+    ConflictError,
+    EvalsDisabledError,
+    InternalServerError,
+    InvalidRequestError,
+    NoDraftVersionError,
+    NotFoundError,
+    PermissionDeniedError,
+    PersonaInUseError,
+    PersonaNotFoundError,
+    RateLimitError,
+    ResponseValidationError,
+    UnprocessableEntityError,
+    VersionNotEditableError,
+    VersionNotFoundError,
+)
+from bland_async._options import Timeout
+from bland_async._pagination import AsyncPager
+from bland_async._ratelimit import ClientStats
+from bland_async._resources._evals import AsyncEvals
+from bland_async._resources._personas import (
+    AsyncPersonaInbound,
+    AsyncPersonas,
+    AsyncPersonaVersions,
+)
+from bland_async._resources._workbench_setups import (
+    AsyncWorkbenchSetups,
+    AsyncWorkbenchSetupVersions,
+)
+from bland_async._types import UNSET, Unset
+from bland_async.models._common import CursorPage
+
+__all__ = [
+    "UNSET",
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AsyncBlandClient",
+    "AsyncEvals",
+    "AsyncPager",
+    "AsyncPersonaInbound",
+    "AsyncPersonaVersions",
+    "AsyncPersonas",
+    "AsyncWorkbenchSetupVersions",
+    "AsyncWorkbenchSetups",
+    "AuthenticationError",
+    "BadRequestError",
+    "BlandError",
+    "ClientStats",
+    "ConfigurationError",
+    "ConflictError",
+    "CursorPage",
+    "EvalsDisabledError",
+    "InternalServerError",
+    "InvalidRequestError",
+    "NoDraftVersionError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "PersonaInUseError",
+    "PersonaNotFoundError",
+    "RateLimitError",
+    "ResponseValidationError",
+    "Timeout",
+    "UnprocessableEntityError",
+    "Unset",
+    "VersionNotEditableError",
+    "VersionNotFoundError",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        from importlib.metadata import version  # noqa: PLC0415
+
+        return version("bland-async")
+    raise AttributeError(f"module 'bland_async' has no attribute {name!r}")

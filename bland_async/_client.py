@@ -1,0 +1,148 @@
+"""``AsyncBlandClient``: configuration, the resource tree, and the session's lifecycle."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Self
+
+from bland_async._options import ClientOptions, Timeout, resolve_options
+from bland_async._ratelimit import ClientStats, RateLimitGate
+from bland_async._resources._evals import AsyncEvals
+from bland_async._resources._personas import AsyncPersonas
+from bland_async._transport import SessionHolder, Transport
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    import aiohttp
+
+__all__ = ["AsyncBlandClient"]
+
+
+class AsyncBlandClient:
+    """Async client for the Bland AI Personas and Evals APIs.
+
+    One aiohttp session per client, created on first use inside the running event
+    loop. Use it as an async context manager, or call :meth:`aclose` when done::
+
+        async with AsyncBlandClient() as bland:
+            persona = await bland.personas.promote("persona-uuid")
+
+    Args:
+        api_key: The API key (sent raw in the ``authorization`` header). Defaults to the
+            ``BLAND_API_KEY`` environment variable, read when the client is built.
+        base_url: API root. Defaults to ``BLAND_BASE_URL``, then ``https://api.bland.ai``.
+        timeout: Seconds per attempt (float) or a :class:`Timeout` (default: 60 s total,
+            10 s to connect).
+        max_retries: Retries after the first attempt (0 = one request). Default 2.
+        max_concurrency: Optional cap on requests in flight across the whole client.
+        session: An aiohttp ``ClientSession`` to borrow; it is never closed by the client.
+
+    Raises:
+        ConfigurationError: No API key, or a malformed ``base_url``/``timeout``.
+    """
+
+    personas: AsyncPersonas
+    """Personas, their versions and inbound numbers."""
+    evals: AsyncEvals
+    """Evals: agents, workbench setups, runs, templates."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: float | Timeout | None = None,
+        max_retries: int | None = None,
+        max_concurrency: int | None = None,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
+        options = resolve_options(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            max_concurrency=max_concurrency,
+        )
+        self._setup(
+            options, SessionHolder(session, max_concurrency=max_concurrency), RateLimitGate()
+        )
+
+    def _setup(self, options: ClientOptions, holder: SessionHolder, gate: RateLimitGate) -> None:
+        self._options = options
+        self._holder = holder
+        self._gate = gate
+        transport = Transport(options, holder, gate)
+        self._transport = transport
+        self.personas = AsyncPersonas(transport)
+        self.evals = AsyncEvals(transport)
+
+    def with_options(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: float | Timeout | None = None,
+        max_retries: int | None = None,
+    ) -> AsyncBlandClient:
+        """Return a copy with some options changed, sharing this client's session.
+
+        The copy also shares the rate-limit pause and counters. Closing either closes
+        the shared session.
+        """
+        options = resolve_options(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            max_concurrency=None,
+            base=self._options,
+        )
+        clone = object.__new__(type(self))
+        clone._setup(options, self._holder, self._gate)
+        return clone
+
+    @property
+    def base_url(self) -> str:
+        """The API root this client sends to."""
+        return self._options.base_url
+
+    @property
+    def timeout(self) -> Timeout:
+        """The client's timeouts."""
+        return self._options.timeout
+
+    @property
+    def max_retries(self) -> int:
+        """Retries after the first attempt."""
+        return self._options.max_retries
+
+    @property
+    def stats(self) -> ClientStats:
+        """Counters: requests, retries, 429s, time spent waiting on rate-limit pauses."""
+        return self._gate.snapshot()
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`aclose` has been called."""
+        return self._holder.closed
+
+    async def aclose(self) -> None:
+        """Close the client's own session (a borrowed one stays open). Idempotent."""
+        await self._holder.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(base_url={self._options.base_url!r}, "
+            f"max_retries={self._options.max_retries}, timeout={self._options.timeout!r})"
+        )

@@ -1,0 +1,126 @@
+"""Client configuration: frozen options resolved as argument > ``BLAND_*`` env > default."""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import Any, Final
+
+import attrs
+
+from bland_async._errors import ConfigurationError
+from bland_async._retry import RetryPolicy
+
+__all__ = ["DEFAULT_BASE_URL", "ClientOptions", "Timeout", "resolve_options"]
+
+DEFAULT_BASE_URL: Final = "https://api.bland.ai"
+DEFAULT_MAX_RETRIES: Final = 2
+
+
+def _positive(_inst: object, attribute: attrs.Attribute[Any], value: float | None) -> None:
+    if value is not None and not (value > 0 and math.isfinite(value)):
+        raise ConfigurationError(f"Timeout.{attribute.name} must be a positive number of seconds")
+
+
+@attrs.frozen(kw_only=True)
+class Timeout:
+    """Timeouts in seconds.
+
+    Attributes:
+        total: Cap on one attempt, from sending to the last byte of the response.
+            Default 60.
+        connect: Cap on getting a connection (pool wait + TCP/TLS connect). Default 10.
+        read: Cap on waiting for each chunk of the response (``None``: only ``total``).
+        deadline: Cap on one call across all its attempts and retry waits
+            (``None``: ``total`` times the number of attempts, plus the waits).
+    """
+
+    total: float = attrs.field(default=60.0, validator=_positive)
+    connect: float = attrs.field(default=10.0, validator=_positive)
+    read: float | None = attrs.field(default=None, validator=_positive)
+    deadline: float | None = attrs.field(default=None, validator=_positive)
+
+
+def _coerce_timeout(value: float | Timeout) -> Timeout:
+    if isinstance(value, Timeout):
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigurationError("timeout must be a number of seconds or a Timeout")
+    return Timeout(total=float(value), connect=min(10.0, float(value)))
+
+
+def _check_base_url(url: str) -> str:
+    from yarl import URL  # noqa: PLC0415 (construction-time only)
+
+    try:
+        parsed = URL(url)
+    except (TypeError, ValueError) as exc:
+        raise ConfigurationError(f"base_url {url!r} is not a valid URL") from exc
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise ConfigurationError(
+            f"base_url {url!r} must be an absolute http(s) URL such as {DEFAULT_BASE_URL!r}"
+        )
+    if parsed.query_string or parsed.fragment:
+        raise ConfigurationError(f"base_url {url!r} must not have a query or fragment")
+    return url.rstrip("/")
+
+
+@attrs.frozen(kw_only=True)
+class ClientOptions:
+    """Resolved, validated client configuration (internal)."""
+
+    api_key: str = attrs.field(repr=lambda _: "'***'")
+    base_url: str
+    timeout: Timeout
+    max_retries: int
+    max_concurrency: int | None
+    retry_policy: RetryPolicy = attrs.Factory(RetryPolicy)
+
+
+def resolve_options(
+    *,
+    api_key: str | None,
+    base_url: str | None,
+    timeout: float | Timeout | None,
+    max_retries: int | None,
+    max_concurrency: int | None,
+    base: ClientOptions | None = None,
+) -> ClientOptions:
+    """Build options from arguments, then ``BLAND_*`` environment variables, then defaults.
+
+    With ``base`` (``with_options``), unspecified values come from ``base`` instead of the
+    environment.
+    """
+    if api_key is None:
+        api_key = base.api_key if base else os.environ.get("BLAND_API_KEY")
+    if not api_key or not isinstance(api_key, str) or not api_key.strip():
+        raise ConfigurationError(
+            "No API key: pass api_key=... or set the BLAND_API_KEY environment variable"
+        )
+    if any(ch in api_key for ch in "\r\n"):
+        raise ConfigurationError("api_key must not contain line breaks")
+    if base_url is None:
+        base_url = base.base_url if base else os.environ.get("BLAND_BASE_URL") or DEFAULT_BASE_URL
+    resolved_timeout = (
+        _coerce_timeout(timeout) if timeout is not None else (base.timeout if base else Timeout())
+    )
+    if max_retries is None:
+        max_retries = base.max_retries if base else DEFAULT_MAX_RETRIES
+    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+        raise ConfigurationError("max_retries must be an integer >= 0")
+    if max_concurrency is None and base is not None:
+        max_concurrency = base.max_concurrency
+    if max_concurrency is not None and (
+        isinstance(max_concurrency, bool)
+        or not isinstance(max_concurrency, int)
+        or max_concurrency < 1
+    ):
+        raise ConfigurationError("max_concurrency must be an integer >= 1 or None")
+    return ClientOptions(
+        api_key=api_key.strip(),
+        base_url=_check_base_url(base_url),
+        timeout=resolved_timeout,
+        max_retries=max_retries,
+        max_concurrency=max_concurrency,
+        retry_policy=base.retry_policy if base else RetryPolicy(),
+    )

@@ -1,0 +1,1 @@
+"""API resources: one module per API area, async and hand-written."""

@@ -1,0 +1,412 @@
+"""Personas: ``client.personas``, ``.versions`` and ``.inbound`` (bland-api.md P1-P11)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Final
+
+from bland_async._converter import drop_unset
+from bland_async._errors import APIConnectionError, BlandError, InternalServerError
+from bland_async._pagination import AsyncPager, page_pager
+from bland_async._resources._base import Resource, page_params
+from bland_async._types import UNSET, Unset
+from bland_async._validation import (
+    check_e164,
+    check_instance,
+    check_int_range,
+    check_str,
+    check_str_list,
+)
+from bland_async.models._personas import (
+    CallConfig,
+    InboundNumberSettings,
+    PathwayCondition,
+    Persona,
+    PersonaDeleteResult,
+    PersonaInboundNumbers,
+    PersonaSettings,
+    PersonaVersion,
+)
+
+if TYPE_CHECKING:
+    import builtins
+
+    from bland_async._transport import Transport
+
+__all__ = ["AsyncPersonaInbound", "AsyncPersonaVersions", "AsyncPersonas"]
+
+_PERSONAS: Final = "/v1/personas"
+_PERSONA: Final = "/v1/personas/{persona_id}"
+_PROMOTE: Final = "/v1/personas/{persona_id}/versions/promote"
+_VERSIONS: Final = "/v1/personas/{persona_id}/versions"
+_VERSION: Final = "/v1/personas/{persona_id}/versions/{version_id}"
+_ATTACH: Final = "/v1/personas/{persona_id}/inbound/attach"
+_DETACH: Final = "/v1/personas/{persona_id}/inbound/detach"
+_SETTINGS: Final = "/v1/personas/{persona_id}/inbound/{phone_number}/settings"
+
+
+class AsyncPersonaVersions(Resource):
+    """Read a persona's versions: ``client.personas.versions``."""
+
+    __slots__ = ()
+
+    async def list(self, persona_id: str) -> builtins.list[PersonaVersion]:
+        """List every version of a persona, newest ``version_number`` first (unpaginated).
+
+        Raises:
+            PersonaNotFoundError: The persona does not exist.
+        """
+        return await self._call(
+            "GET", _VERSIONS, list[PersonaVersion], path={"persona_id": persona_id}
+        )
+
+    async def get(self, persona_id: str, version_id: str) -> PersonaVersion:
+        """Get one version of a persona by its id.
+
+        Raises:
+            VersionNotFoundError: No such version; ``details`` lists the available ones.
+        """
+        return await self._call(
+            "GET",
+            _VERSION,
+            PersonaVersion,
+            path={"persona_id": persona_id, "version_id": version_id},
+        )
+
+
+class AsyncPersonaInbound(Resource):
+    """Phone numbers served by a persona: ``client.personas.inbound``."""
+
+    __slots__ = ()
+
+    async def attach(self, persona_id: str, numbers: Sequence[str]) -> PersonaInboundNumbers:
+        """Attach phone numbers (E.164, owned by the account) to a persona.
+
+        Safe to retry: attaching an attached number again changes nothing.
+
+        Args:
+            persona_id: The persona.
+            numbers: E.164 numbers such as ``"+14155551234"`` (at least one).
+
+        Raises:
+            InvalidRequestError: A number is not E.164, or the list is empty.
+            BadRequestError: ``INVALID_INBOUND_NUMBERS``: a number is not the account's.
+        """
+        check_e164("numbers", numbers)
+        return await self._call(
+            "POST",
+            _ATTACH,
+            PersonaInboundNumbers,
+            path={"persona_id": persona_id},
+            json={"inbound_numbers": list(numbers)},
+            idempotent=True,
+        )
+
+    async def detach(self, persona_id: str, numbers: Sequence[str]) -> PersonaInboundNumbers:
+        """Detach phone numbers from a persona; they lose their per-number settings.
+
+        Only numbers attached to this persona are affected. Safe to retry.
+
+        Raises:
+            InvalidRequestError: A number is not E.164, or the list is empty.
+            PersonaNotFoundError: The persona does not exist.
+        """
+        check_e164("numbers", numbers)
+        return await self._call(
+            "POST",
+            _DETACH,
+            PersonaInboundNumbers,
+            path={"persona_id": persona_id},
+            json={"inbound_numbers": list(numbers)},
+            idempotent=True,
+        )
+
+    async def update_settings(
+        self, persona_id: str, phone_number: str, settings: PersonaSettings | None
+    ) -> InboundNumberSettings:
+        """Set one attached number's persona settings; ``None`` clears them.
+
+        Args:
+            persona_id: The persona the number is attached to.
+            phone_number: The E.164 number (it is percent-encoded in the path).
+            settings: The overrides, or ``None`` to fall back to the persona's defaults.
+
+        Raises:
+            NotFoundError: ``INBOUND_NOT_FOUND``: the number is not attached to this persona.
+        """
+        check_e164("phone_number", [phone_number])
+        check_instance("settings", settings, PersonaSettings, nullable=True)
+        return await self._call(
+            "PATCH",
+            _SETTINGS,
+            InboundNumberSettings,
+            path={"persona_id": persona_id, "phone_number": phone_number},
+            json=drop_unset({"persona_settings": settings}),
+        )
+
+
+class AsyncPersonas(Resource):
+    """Personas: ``client.personas``."""
+
+    __slots__ = ("inbound", "versions")
+
+    def __init__(self, transport: Transport) -> None:
+        super().__init__(transport)
+        self.versions = AsyncPersonaVersions(transport)
+        self.inbound = AsyncPersonaInbound(transport)
+
+    async def list(
+        self, *, page: int | Unset = UNSET, limit: int | Unset = UNSET
+    ) -> builtins.list[Persona]:
+        """List one page of the organization's personas.
+
+        Args:
+            page: Page number, from 1 (API default 1).
+            limit: Page size, 1 to 100 (API default 20).
+
+        Raises:
+            InvalidRequestError: ``page`` < 1 or ``limit`` outside 1..100.
+        """
+        check_int_range("page", page, 1)
+        check_int_range("limit", limit, 1, 100)
+        return await self._call(
+            "GET", _PERSONAS, list[Persona], params=page_params(page=page, limit=limit)
+        )
+
+    def iterate(self, *, limit: int = 100) -> AsyncPager[Persona]:
+        """Iterate over every persona, fetching ``limit`` per request as iteration goes.
+
+        Stops after the first page shorter than ``limit``.
+
+        Raises:
+            InvalidRequestError: ``limit`` outside 1..100.
+        """
+        check_int_range("limit", limit, 1, 100)
+
+        async def fetch(page: int) -> builtins.list[Persona]:
+            return await self.list(page=page, limit=limit)
+
+        return page_pager(fetch, limit=limit)
+
+    async def create(
+        self,
+        *,
+        name: str,
+        role: str | Unset = UNSET,
+        description: str | Unset = UNSET,
+        tags: Sequence[str] | Unset = UNSET,
+        image_url: str | Unset = UNSET,
+        call_config: CallConfig | Unset = UNSET,
+        orchestration_prompt: str | Unset = UNSET,
+        personality_prompt: str | Unset = UNSET,
+        default_tools: Sequence[Mapping[str, object]] | Unset = UNSET,
+        pathway_conditions: Sequence[PathwayCondition] | Unset = UNSET,
+        kb_ids: Sequence[str] | Unset = UNSET,
+    ) -> Persona:
+        """Create a persona; its configuration becomes both production and draft.
+
+        Not retried after a failure that may have reached the server (it would create a
+        duplicate); such failures raise with ``may_have_been_applied=True``.
+
+        Raises:
+            InvalidRequestError: A field has the wrong type or ``name`` is empty.
+        """
+        body = _persona_body(
+            name=name,
+            role=role,
+            description=description,
+            tags=tags,
+            image_url=image_url,
+            call_config=call_config,
+            orchestration_prompt=orchestration_prompt,
+            personality_prompt=personality_prompt,
+            default_tools=default_tools,
+            pathway_conditions=pathway_conditions,
+            kb_ids=kb_ids,
+        )
+        return await self._call("POST", _PERSONAS, Persona, json=body)
+
+    async def get(self, persona_id: str) -> Persona:
+        """Get a persona with its production and draft versions and inbound numbers.
+
+        Raises:
+            PersonaNotFoundError: The persona does not exist.
+        """
+        return await self._call("GET", _PERSONA, Persona, path={"persona_id": persona_id})
+
+    async def update(
+        self,
+        persona_id: str,
+        *,
+        name: str | Unset = UNSET,
+        role: str | Unset = UNSET,
+        description: str | Unset = UNSET,
+        tags: Sequence[str] | Unset = UNSET,
+        image_url: str | Unset = UNSET,
+        call_config: CallConfig | Unset = UNSET,
+        orchestration_prompt: str | Unset = UNSET,
+        personality_prompt: str | Unset = UNSET,
+        default_tools: Sequence[Mapping[str, object]] | Unset = UNSET,
+        pathway_conditions: Sequence[PathwayCondition] | Unset = UNSET,
+        kb_ids: Sequence[str] | Unset = UNSET,
+    ) -> Persona:
+        """Update a persona. Configuration fields go to the draft; promote to make them live.
+
+        Persona-level fields (``name``, ``role``, ``description``, ``tags``,
+        ``image_url``) apply at once. The API documents ``name`` as required on this
+        call, so when it is not given the persona is read first and its current name sent.
+        Lists (``tags``, ``kb_ids``, ...) replace the existing ones.
+
+        Raises:
+            InvalidRequestError: A field has the wrong type.
+            PersonaNotFoundError: The persona does not exist.
+        """
+        body = _persona_body(
+            name=name,
+            role=role,
+            description=description,
+            tags=tags,
+            image_url=image_url,
+            call_config=call_config,
+            orchestration_prompt=orchestration_prompt,
+            personality_prompt=personality_prompt,
+            default_tools=default_tools,
+            pathway_conditions=pathway_conditions,
+            kb_ids=kb_ids,
+        )
+        if "name" not in body:
+            body["name"] = (await self.get(persona_id)).name
+        return await self._call(
+            "PATCH", _PERSONA, Persona, path={"persona_id": persona_id}, json=body
+        )
+
+    async def delete(self, persona_id: str, *, force: bool = False) -> PersonaDeleteResult:
+        """Delete a persona with all its versions.
+
+        Args:
+            persona_id: The persona.
+            force: Delete even when phone numbers still use it (they are detached).
+
+        Raises:
+            PersonaInUseError: Numbers use it and ``force`` is false;
+                ``details["phone_numbers_using"]`` lists them.
+            PersonaNotFoundError: The persona does not exist.
+        """
+        check_instance("force", force, bool)
+        return await self._call(
+            "DELETE",
+            _PERSONA,
+            PersonaDeleteResult,
+            path={"persona_id": persona_id},
+            params={"force": True} if force else None,
+        )
+
+    async def promote(self, persona_id: str) -> Persona:
+        """Promote the persona's current draft to a new production version.
+
+        The previous production version is archived; the draft stays as it is. If the
+        response is lost after the request was sent (a reset connection, a read
+        timeout, a 5xx), the persona is re-read: when production was already promoted
+        from the current draft (and the draft has not changed since) the call succeeds
+        with that state, otherwise the promotion is sent again. So a flaky network never
+        yields two new production versions for one call.
+
+        Raises:
+            NoDraftVersionError: The persona has no draft to promote.
+            PersonaNotFoundError: The persona does not exist.
+            APIConnectionError: The network kept failing for every attempt.
+        """
+        transport = self._transport
+        rounds = transport.options.max_retries + 1
+        last_error: BlandError | None = None
+        for round_index in range(rounds):
+            try:
+                return await self._call(
+                    "POST", _PROMOTE, Persona, path={"persona_id": persona_id}, idempotent=False
+                )
+            except APIConnectionError as exc:
+                if not exc.may_have_been_applied:
+                    raise
+                last_error = exc
+            except InternalServerError as exc:
+                last_error = exc
+            # The promotion may have been applied: give a slow server a moment, then look.
+            await asyncio.sleep(transport.options.retry_policy.backoff(round_index))
+            persona = await self.get(persona_id)
+            if _production_reflects_draft(persona):
+                transport.gate.reconciled += 1
+                return persona
+        assert last_error is not None
+        raise last_error
+
+
+def _production_reflects_draft(persona: Persona) -> bool:
+    """Whether production was promoted from the current draft after its last edit."""
+    production = persona.current_production_version
+    draft = persona.current_draft_version
+    if production is None or draft is None or production.promoted_at is None:
+        return False
+    return (
+        production.promoted_from_version_id == draft.id
+        and production.promoted_at >= draft.updated_at
+    )
+
+
+def _persona_body(
+    *,
+    name: str | Unset,
+    role: str | Unset,
+    description: str | Unset,
+    tags: Sequence[str] | Unset,
+    image_url: str | Unset,
+    call_config: CallConfig | Unset,
+    orchestration_prompt: str | Unset,
+    personality_prompt: str | Unset,
+    default_tools: Sequence[Mapping[str, object]] | Unset,
+    pathway_conditions: Sequence[PathwayCondition] | Unset,
+    kb_ids: Sequence[str] | Unset,
+) -> dict[str, object]:
+    check_str("name", name, min_len=1)
+    for field, value in (
+        ("role", role),
+        ("description", description),
+        ("image_url", image_url),
+        ("orchestration_prompt", orchestration_prompt),
+        ("personality_prompt", personality_prompt),
+    ):
+        check_str(field, value)
+    check_str_list("tags", tags)
+    check_str_list("kb_ids", kb_ids)
+    check_instance("call_config", call_config, CallConfig)
+    if not isinstance(pathway_conditions, Unset):
+        check_instance("pathway_conditions", pathway_conditions, Sequence)
+        for i, condition in enumerate(pathway_conditions):
+            check_instance(f"pathway_conditions[{i}]", condition, PathwayCondition)
+    if not isinstance(default_tools, Unset):
+        check_instance("default_tools", default_tools, Sequence)
+        for i, tool in enumerate(default_tools):
+            check_instance(f"default_tools[{i}]", tool, Mapping)
+    return drop_unset(
+        {
+            "name": name,
+            "role": role,
+            "description": description,
+            "tags": list(tags) if not isinstance(tags, Unset) else tags,
+            "image_url": image_url,
+            "call_config": call_config,
+            "orchestration_prompt": orchestration_prompt,
+            "personality_prompt": personality_prompt,
+            "default_tools": (
+                [dict(t) for t in default_tools]
+                if not isinstance(default_tools, Unset)
+                else default_tools
+            ),
+            "pathway_conditions": (
+                list(pathway_conditions)
+                if not isinstance(pathway_conditions, Unset)
+                else pathway_conditions
+            ),
+            "kb_ids": list(kb_ids) if not isinstance(kb_ids, Unset) else kb_ids,
+        }
+    )

@@ -1,0 +1,236 @@
+"""Workbench setups: ``client.evals.workbench_setups`` and ``.versions`` (E11-E20)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Final, Literal
+
+from bland_async._converter import drop_unset
+from bland_async._errors import InvalidRequestError
+from bland_async._pagination import AsyncPager, cursor_pager
+from bland_async._resources._base import Resource, page_params
+from bland_async._types import UNSET, Unset
+from bland_async._validation import (
+    check_instance,
+    check_int_range,
+    check_number_range,
+    check_one_of,
+    check_page_params,
+    check_str,
+    check_str_list,
+)
+from bland_async.models._common import AttachedAgent, CursorPage
+from bland_async.models._workbench import WorkbenchSetupVersion, WorkbenchSetupVersionListItem
+
+if TYPE_CHECKING:
+    from bland_async._transport import Transport
+
+__all__ = ["AsyncWorkbenchSetupVersions", "AsyncWorkbenchSetups"]
+
+_VERSIONS: Final = "/v1/evals/workbench-setups/{setup_id}/versions"
+_VERSION: Final = "/v1/evals/workbench-setups/{setup_id}/versions/{version_id}"
+_RUN_MODES: Final = ("text", "audio", "full")
+MAX_SETUP_AGENTS: Final = 20
+MAX_CALL_IDS: Final = 5000
+
+
+class AsyncWorkbenchSetupVersions(Resource):
+    """Versions of a workbench setup: ``client.evals.workbench_setups.versions``."""
+
+    __slots__ = ()
+
+    async def list(
+        self,
+        setup_id: str,
+        *,
+        limit: int | Unset = UNSET,
+        starting_after: str | Unset = UNSET,
+        ending_before: str | Unset = UNSET,
+    ) -> CursorPage[WorkbenchSetupVersionListItem]:
+        """List one page of a setup's versions.
+
+        Args:
+            setup_id: The workbench setup.
+            limit: Page size, 1 to 100 (API default 25).
+            starting_after: Return versions after this version id.
+            ending_before: Return versions before this version id (exclusive with
+                ``starting_after``).
+
+        Raises:
+            InvalidRequestError: ``limit`` out of range, or both cursors given.
+        """
+        check_page_params(limit=limit, starting_after=starting_after, ending_before=ending_before)
+        return await self._call(
+            "GET",
+            _VERSIONS,
+            CursorPage[WorkbenchSetupVersionListItem],
+            path={"setup_id": setup_id},
+            params=page_params(
+                limit=limit, starting_after=starting_after, ending_before=ending_before
+            ),
+        )
+
+    def iterate(
+        self, setup_id: str, *, limit: int = 100, starting_after: str | Unset = UNSET
+    ) -> AsyncPager[WorkbenchSetupVersionListItem]:
+        """Iterate over every version of a setup, one page request at a time.
+
+        Raises:
+            InvalidRequestError: ``limit`` outside 1..100.
+        """
+        check_page_params(limit=limit, starting_after=starting_after)
+
+        async def fetch(cursor: str | None) -> CursorPage[WorkbenchSetupVersionListItem]:
+            return await self.list(
+                setup_id, limit=limit, starting_after=cursor if cursor is not None else UNSET
+            )
+
+        return cursor_pager(
+            fetch, starting_after=None if isinstance(starting_after, Unset) else starting_after
+        )
+
+    async def create(
+        self,
+        setup_id: str,
+        *,
+        name: str | Unset = UNSET,
+        description: str | Unset | None = UNSET,
+        from_version_id: str | Unset = UNSET,
+    ) -> WorkbenchSetupVersion:
+        """Fork a new editable version from an existing one (default: the current draft).
+
+        This is how a published (archived) configuration is edited: fork it, then
+        :meth:`update` the fork. Not retried after an ambiguous failure.
+
+        Args:
+            setup_id: The workbench setup.
+            name: 1 to 200 characters (default: the source version's name).
+            description: A description, or ``None`` for none.
+            from_version_id: The version to copy (default: the current draft).
+
+        Raises:
+            InvalidRequestError: ``name`` is empty or longer than 200 characters.
+        """
+        check_str("name", name, min_len=1, max_len=200)
+        check_str("description", description, nullable=True)
+        check_str("from_version_id", from_version_id, min_len=1)
+        return await self._call(
+            "POST",
+            _VERSIONS,
+            WorkbenchSetupVersion,
+            path={"setup_id": setup_id},
+            json=drop_unset(
+                {"name": name, "description": description, "from_version_id": from_version_id}
+            ),
+        )
+
+    async def get(self, setup_id: str, version_id: str) -> WorkbenchSetupVersion:
+        """Get one version of a workbench setup.
+
+        Raises:
+            NotFoundError: The setup or version does not exist.
+        """
+        return await self._call(
+            "GET",
+            _VERSION,
+            WorkbenchSetupVersion,
+            path={"setup_id": setup_id, "version_id": version_id},
+        )
+
+    async def update(
+        self,
+        setup_id: str,
+        version_id: str,
+        *,
+        name: str | Unset = UNSET,
+        description: str | Unset | None = UNSET,
+        attached_agents: Sequence[AttachedAgent] | Unset = UNSET,
+        pass_threshold_pct: int | Unset | None = UNSET,
+        run_mode: Literal["text", "audio", "full"] | Unset = UNSET,
+        default_test_config_id: str | Unset | None = UNSET,
+        default_call_ids: Sequence[str] | Unset = UNSET,
+    ) -> WorkbenchSetupVersion:
+        """Update an editable (draft or forked) setup version; only given fields are sent.
+
+        Args:
+            setup_id: The workbench setup.
+            version_id: The version; it must be ``editable``.
+            name: 1 to 200 characters.
+            description: New description; ``None`` clears it.
+            attached_agents: Replaces the whole list; at most 20, each with all four
+                fields (``eval_agent_id``, ``eval_agent_version_id``, ``weight`` 0-100,
+                and at least one ``target_level_keys`` entry).
+            pass_threshold_pct: Integer 0 to 100; ``None`` clears it.
+            run_mode: ``"text"``, ``"audio"`` or ``"full"``.
+            default_test_config_id: ``None`` clears it.
+            default_call_ids: Replaces the list; at most 5000 call ids.
+
+        Raises:
+            InvalidRequestError: An argument breaks a documented limit.
+            VersionNotEditableError: The version is archived (published); fork it first.
+        """
+        check_str("name", name, min_len=1, max_len=200)
+        check_str("description", description, nullable=True)
+        check_int_range("pass_threshold_pct", pass_threshold_pct, 0, 100, nullable=True)
+        check_one_of("run_mode", run_mode, _RUN_MODES)
+        check_str("default_test_config_id", default_test_config_id, min_len=1, nullable=True)
+        check_str_list("default_call_ids", default_call_ids, max_items=MAX_CALL_IDS, item_min_len=1)
+        if not isinstance(attached_agents, Unset):
+            check_setup_agents(attached_agents)
+        return await self._call(
+            "PATCH",
+            _VERSION,
+            WorkbenchSetupVersion,
+            path={"setup_id": setup_id, "version_id": version_id},
+            json=drop_unset(
+                {
+                    "name": name,
+                    "description": description,
+                    "attached_agents": (
+                        list(attached_agents)
+                        if not isinstance(attached_agents, Unset)
+                        else attached_agents
+                    ),
+                    "pass_threshold_pct": pass_threshold_pct,
+                    "run_mode": run_mode,
+                    "default_test_config_id": default_test_config_id,
+                    "default_call_ids": (
+                        list(default_call_ids)
+                        if not isinstance(default_call_ids, Unset)
+                        else default_call_ids
+                    ),
+                }
+            ),
+        )
+
+
+def check_setup_agents(agents: object) -> None:
+    """A setup version's roster: at most 20 agents, each with all four fields."""
+    if isinstance(agents, str) or not isinstance(agents, Sequence):
+        raise InvalidRequestError("attached_agents must be a list of AttachedAgent")
+    if len(agents) > MAX_SETUP_AGENTS:
+        raise InvalidRequestError(
+            f"attached_agents takes at most {MAX_SETUP_AGENTS} agents, got {len(agents)}"
+        )
+    for i, agent in enumerate(agents):
+        where = f"attached_agents[{i}]"
+        check_instance(where, agent, AttachedAgent)
+        for field in ("eval_agent_version_id", "weight", "target_level_keys"):
+            if getattr(agent, field) is None:
+                raise InvalidRequestError(
+                    f"{where}.{field} is required on a workbench setup version"
+                )
+        check_str(f"{where}.eval_agent_id", agent.eval_agent_id, min_len=1)
+        check_str(f"{where}.eval_agent_version_id", agent.eval_agent_version_id, min_len=1)
+        check_number_range(f"{where}.weight", agent.weight, 0, 100)
+        check_str_list(f"{where}.target_level_keys", agent.target_level_keys, min_items=1)
+
+
+class AsyncWorkbenchSetups(Resource):
+    """Workbench setups: ``client.evals.workbench_setups``."""
+
+    __slots__ = ("versions",)
+
+    def __init__(self, transport: Transport) -> None:
+        super().__init__(transport)
+        self.versions = AsyncWorkbenchSetupVersions(transport)

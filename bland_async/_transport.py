@@ -1,0 +1,474 @@
+"""HTTP transport: the only client-side module that imports aiohttp.
+
+It owns the session (created lazily inside the running loop, or borrowed), sends JSON,
+unwraps the ``{"data", "errors"}`` envelope, maps errors onto the hierarchy, and retries
+according to whether a failed request may have been applied (DESIGN §6). aiohttp
+exceptions never leave this module.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import platform
+import random
+import time
+from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import quote, urlencode
+
+import aiohttp
+import attrs
+from yarl import URL
+
+from bland_async import _json
+from bland_async._errors import (
+    APIConnectionError,
+    APITimeoutError,
+    BlandError,
+    InvalidRequestError,
+    ResponseValidationError,
+    make_status_error,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from bland_async._options import ClientOptions
+    from bland_async._ratelimit import RateLimitGate
+
+__all__ = ["ApiResponse", "SessionHolder", "Transport", "user_agent"]
+
+logger: Final = logging.getLogger("bland_async")
+
+_IDEMPOTENT_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
+
+
+class _NotSentError(Exception):
+    """The attempt failed before the request reached the server."""
+
+
+class _MaybeSentError(Exception):
+    """The attempt failed after the request may have reached the server."""
+
+    def __init__(self, message: str, *, timeout: bool) -> None:
+        super().__init__(message)
+        self.timeout = timeout
+
+
+@attrs.frozen
+class ApiResponse:
+    """A successful (2xx) response: the decoded body and what callers need from headers."""
+
+    status: int
+    body: Any
+    request_id: str | None
+
+    @property
+    def data(self) -> Any:
+        """The payload under ``"data"`` (``None`` for 204 / empty bodies)."""
+        body = self.body
+        if isinstance(body, dict):
+            return body.get("data")
+        return None
+
+
+_user_agent: str | None = None
+
+
+def user_agent() -> str:
+    """``bland-async/<v> python/<v> aiohttp/<v>``, computed once."""
+    global _user_agent
+    if _user_agent is None:
+        from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415
+
+        try:
+            ours = version("bland-async")
+        except PackageNotFoundError:  # pragma: no cover - running from a source tree
+            ours = "0+unknown"
+        _user_agent = (
+            f"bland-async/{ours} python/{platform.python_version()} aiohttp/{aiohttp.__version__}"
+        )
+    return _user_agent
+
+
+class SessionHolder:
+    """The client's aiohttp session: borrowed, or owned and created on first use.
+
+    An owned session is bound to the event loop it was created on. If the client is used
+    from a new loop after the old one closed (two ``asyncio.run()`` calls in a row), the
+    stale session is retired and a new one made.
+    """
+
+    __slots__ = ("_borrowed", "_closed", "_limiter", "_loop", "_max_concurrency", "_session")
+
+    def __init__(
+        self, session: aiohttp.ClientSession | None, *, max_concurrency: int | None
+    ) -> None:
+        self._borrowed = session
+        self._session: aiohttp.ClientSession | None = session
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._closed = False
+        self._max_concurrency = max_concurrency
+        self._limiter: asyncio.Semaphore | None = None
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called."""
+        return self._closed
+
+    @property
+    def limiter(self) -> asyncio.Semaphore | None:
+        """The client-wide in-flight cap for the current loop, if one is set."""
+        return self._limiter
+
+    async def get(self) -> aiohttp.ClientSession:
+        """The session to use on the running loop."""
+        if self._closed:
+            raise BlandError("this client is closed; create a new one")
+        session = self._session
+        loop = asyncio.get_running_loop()
+        if session is not None and (self._loop is loop or self._borrowed is not None):
+            return session
+        if session is not None:
+            await self._retire(session)
+        session = aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=None),
+            connector=aiohttp.TCPConnector(limit=100, limit_per_host=0),
+            skip_auto_headers=("Content-Type",),
+        )
+        self._session = session
+        self._loop = loop
+        if self._max_concurrency is not None:
+            self._limiter = asyncio.Semaphore(self._max_concurrency)
+        return session
+
+    async def _retire(self, session: aiohttp.ClientSession) -> None:
+        old_loop = self._loop
+        if old_loop is not None and old_loop.is_running():
+            raise BlandError(
+                "this client's session belongs to another running event loop; "
+                "create one client per event loop"
+            )
+        self._session = None
+        if old_loop is None or old_loop.is_closed():
+            # Its transports died with the loop; closing only marks it closed (no I/O).
+            await session.close()
+        else:  # pragma: no cover - a loop left open but not running: drop the reference
+            session.detach()
+
+    async def close(self) -> None:
+        """Close an owned session (idempotent). A borrowed session is left open."""
+        if self._closed:
+            return
+        self._closed = True
+        session, self._session = self._session, None
+        if session is None or session is self._borrowed:
+            return
+        loop = asyncio.get_running_loop()
+        if self._loop is loop or self._loop is None or self._loop.is_closed():
+            await session.close()
+        else:  # pragma: no cover - closed from a different loop than it was made on
+            session.detach()
+
+    def owned_session(self) -> aiohttp.ClientSession | None:
+        """The session this holder created (``None`` when none, or when borrowed)."""
+        if self._session is None or self._session is self._borrowed:
+            return None
+        return self._session
+
+
+class Transport:
+    """Sends requests for one client configuration over a shared session and gate."""
+
+    __slots__ = ("_headers", "_holder", "_options", "_rng", "_timeout", "gate")
+
+    def __init__(self, options: ClientOptions, holder: SessionHolder, gate: RateLimitGate) -> None:
+        self._options = options
+        self._holder = holder
+        self.gate = gate
+        self._rng = random.Random()
+        self._headers: Final = {
+            "authorization": options.api_key,
+            "user-agent": user_agent(),
+            "accept": "application/json",
+        }
+        t = options.timeout
+        self._timeout = aiohttp.ClientTimeout(total=t.total, connect=t.connect, sock_read=t.read)
+
+    @property
+    def options(self) -> ClientOptions:
+        """The configuration this transport sends with."""
+        return self._options
+
+    def url(self, route: str, path_params: Mapping[str, str] | None) -> str:
+        """Fill the route template with percent-encoded path parameters.
+
+        Raises:
+            InvalidRequestError: A path parameter is empty or not a string.
+        """
+        if not path_params:
+            return self._options.base_url + route
+        quoted: dict[str, str] = {}
+        for name, value in path_params.items():
+            if not isinstance(value, str) or not value.strip():
+                raise InvalidRequestError(f"{name} must be a non-empty string, got {value!r}")
+            quoted[name] = quote(value, safe="")
+        return self._options.base_url + route.format_map(quoted)
+
+    async def request(
+        self,
+        method: str,
+        route: str,
+        *,
+        path_params: Mapping[str, str] | None = None,
+        params: Mapping[str, object] | None = None,
+        json: object = None,
+        idempotent: bool | None = None,
+    ) -> ApiResponse:
+        """Send a request with retries and return the 2xx response.
+
+        Args:
+            method: HTTP method.
+            route: Route template, e.g. ``/v1/personas/{persona_id}``.
+            path_params: Values for the template's placeholders (percent-encoded here).
+            params: Query parameters; ``None`` values are dropped, booleans sent as
+                ``true``/``false``.
+            json: JSON body (``None``: no body).
+            idempotent: Whether repeating the request is safe after it may have been
+                applied. Defaults to ``True`` for GET/PATCH/DELETE, ``False`` for POST.
+
+        Raises:
+            APIStatusError: The API answered with an error status (after retries).
+            APIConnectionError: The request could not be completed (after retries).
+            ResponseValidationError: A 2xx body was not JSON or not the envelope.
+        """
+        url = self.url(route, path_params)
+        if params:
+            query = _encode_query(params)
+            if query:
+                url = f"{url}?{query}"
+        if idempotent is None:
+            idempotent = method in _IDEMPOTENT_METHODS
+        headers = self._headers
+        data: bytes | None = None
+        if json is not None:
+            data = _json.dumps(json)
+            headers = {**headers, "content-type": "application/json"}
+        return await self._send_with_retries(
+            method,
+            route,
+            url=URL(url, encoded=True),
+            headers=headers,
+            data=data,
+            idempotent=idempotent,
+        )
+
+    async def _send_with_retries(
+        self,
+        method: str,
+        route: str,
+        *,
+        url: URL,
+        headers: Mapping[str, str],
+        data: bytes | None,
+        idempotent: bool,
+    ) -> ApiResponse:
+        options = self._options
+        policy = options.retry_policy
+        attempts = options.max_retries + 1
+        total = options.timeout.total
+        budget = options.timeout.deadline
+        start = time.monotonic()
+        deadline = start + (budget if budget is not None else total * attempts + 60.0)
+        gate = self.gate
+        holder = self._holder
+        session = await holder.get()
+        limiter = holder.limiter
+        debug = logger.isEnabledFor(logging.DEBUG)
+        last_error: BlandError | None = None
+        for attempt in range(attempts):
+            if gate._pause_until and not await gate.wait(deadline):
+                break
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            timeout = self._timeout
+            if remaining < total:
+                timeout = aiohttp.ClientTimeout(
+                    total=remaining,
+                    connect=min(options.timeout.connect, remaining),
+                    sock_read=options.timeout.read,
+                )
+            gate.requests += 1
+            if attempt:
+                gate.retries += 1
+            if debug:
+                logger.debug("-> %s %s attempt=%d", method, route, attempt + 1)
+            sent_at = time.monotonic()
+            try:
+                if limiter is None:
+                    status, resp_headers, raw = await self._attempt(
+                        session,
+                        method,
+                        url=url,
+                        headers=headers,
+                        data=data,
+                        client_timeout=timeout,
+                    )
+                else:
+                    async with limiter:
+                        status, resp_headers, raw = await self._attempt(
+                            session,
+                            method,
+                            url=url,
+                            headers=headers,
+                            data=data,
+                            client_timeout=timeout,
+                        )
+            except _NotSentError as exc:
+                last_error = APIConnectionError(
+                    f"could not connect to {options.base_url}: {exc}", method=method, route=route
+                )
+                if isinstance(exc.__cause__, asyncio.TimeoutError):
+                    last_error = APITimeoutError(
+                        f"timed out connecting to {options.base_url}", method=method, route=route
+                    )
+                last_error.__cause__ = exc.__cause__
+                if debug:
+                    logger.debug("<- %s %s not sent: %s", method, route, exc)
+                delay = policy.backoff(attempt, self._rng)
+            except _MaybeSentError as exc:
+                cls = APITimeoutError if exc.timeout else APIConnectionError
+                last_error = cls(
+                    f"{exc} ({method} {route})",
+                    method=method,
+                    route=route,
+                    may_have_been_applied=True,
+                )
+                last_error.__cause__ = exc.__cause__
+                if debug:
+                    logger.debug("<- %s %s failed after sending: %s", method, route, exc)
+                if not idempotent:
+                    raise last_error from exc.__cause__
+                delay = policy.backoff(attempt, self._rng)
+            else:
+                request_id = resp_headers.get("x-request-id")
+                if debug:
+                    logger.debug(
+                        "<- %s %s %d %.1fms request_id=%s attempt=%d",
+                        method,
+                        route,
+                        status,
+                        (time.monotonic() - sent_at) * 1000,
+                        request_id,
+                        attempt + 1,
+                    )
+                if 200 <= status < 300:
+                    return ApiResponse(status, _decode_success(raw, request_id), request_id)
+                lowered = {k.lower(): v for k, v in resp_headers.items()}
+                error = make_status_error(
+                    status, _decode_error(raw), headers=lowered, method=method, route=route
+                )
+                last_error = error
+                server_delay = policy.status_delay(status, lowered, idempotent=idempotent)
+                if server_delay is None:
+                    raise error
+                delay = server_delay if server_delay >= 0 else policy.backoff(attempt, self._rng)
+                if status == 429:
+                    gate.pause(delay)
+                    delay = 0.0  # the gate does the waiting, for every request of the client
+            if attempt + 1 >= attempts:
+                break
+            if delay > 0:
+                if time.monotonic() + delay > deadline:
+                    break
+                await asyncio.sleep(delay)
+        if last_error is None:
+            last_error = APITimeoutError(
+                f"deadline of {deadline - start:.1f}s passed before the request could be sent",
+                method=method,
+                route=route,
+            )
+        raise last_error
+
+    @staticmethod
+    async def _attempt(
+        session: aiohttp.ClientSession,
+        method: str,
+        *,
+        url: URL,
+        headers: Mapping[str, str],
+        data: bytes | None,
+        client_timeout: aiohttp.ClientTimeout,
+    ) -> tuple[int, Mapping[str, str], bytes]:
+        """One HTTP exchange; classifies failures by whether the request may have landed."""
+        try:
+            async with session.request(
+                method,
+                url,
+                headers=headers,
+                data=data,
+                timeout=client_timeout,
+                allow_redirects=False,
+            ) as resp:
+                raw = await resp.read()
+                return resp.status, resp.headers, raw
+        except aiohttp.ConnectionTimeoutError as exc:
+            raise _NotSentError("timed out getting a connection") from exc
+        except aiohttp.ClientSSLError as exc:
+            # Not retryable in practice, but it was never sent: surface it as not-sent.
+            raise _NotSentError(f"TLS error: {exc}") from exc
+        except aiohttp.ClientConnectorError as exc:
+            raise _NotSentError(str(exc)) from exc
+        except (TimeoutError, aiohttp.SocketTimeoutError) as exc:
+            raise _MaybeSentError("timed out waiting for the response", timeout=True) from exc
+        except aiohttp.ServerDisconnectedError as exc:
+            raise _MaybeSentError("server closed the connection", timeout=False) from exc
+        except (aiohttp.ClientError, OSError) as exc:
+            raise _MaybeSentError(f"connection failed: {exc!r}", timeout=False) from exc
+
+
+def _encode_query(params: Mapping[str, object]) -> str:
+    pairs: list[tuple[str, str]] = []
+    for key, value in params.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            pairs.append((key, "true" if value else "false"))
+        else:
+            pairs.append((key, str(value)))
+    return urlencode(pairs, quote_via=quote)
+
+
+def _decode_success(raw: bytes, request_id: str | None) -> Any:
+    if not raw:
+        return None
+    try:
+        body = _json.loads(raw)
+    except ValueError as exc:
+        raise ResponseValidationError(
+            f"response body is not valid JSON: {raw[:200]!r}",
+            body=raw.decode("utf-8", "replace"),
+            request_id=request_id,
+        ) from exc
+    if not isinstance(body, dict) or "data" not in body:
+        raise ResponseValidationError(
+            'response body is not the {"data": ..., "errors": ...} envelope',
+            body=body,
+            request_id=request_id,
+        )
+    errors = body.get("errors")
+    if errors and body.get("data") is None:
+        raise make_status_error(
+            200, body, headers={"x-request-id": request_id} if request_id else {}
+        )
+    return body
+
+
+def _decode_error(raw: bytes) -> object:
+    if not raw:
+        return None
+    try:
+        return _json.loads(raw)
+    except ValueError:
+        return raw.decode("utf-8", "replace")

@@ -1,0 +1,434 @@
+"""Shared machinery of the fake Bland server.
+
+Everything here works on plain JSON values (dicts, lists, strings, numbers),
+never on the SDK's models: the fake is an independent implementation of the
+server. Route modules (`_personas`, `_workbench`, ...) build on:
+
+- `ApiError`, raised anywhere in a handler and turned into the error envelope;
+- `ok` / `no_content` for success envelopes;
+- the `check_*` validators, which raise `VALIDATION_ERROR` naming the field;
+- `query_int` / `query_bool` for query parameters;
+- `cursor_page`, the one cursor paginator every Evals list uses.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import TYPE_CHECKING, Any, Final, TypeVar
+
+from aiohttp import web
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
+
+__all__ = [
+    "ApiError",
+    "JSONObject",
+    "check_bool",
+    "check_enum",
+    "check_int",
+    "check_list",
+    "check_number",
+    "check_object",
+    "check_str",
+    "check_str_list",
+    "check_string_map",
+    "cursor_page",
+    "default_code",
+    "dumps",
+    "error_envelope",
+    "is_e164",
+    "json_response",
+    "no_content",
+    "ok",
+    "query_bool",
+    "query_int",
+    "read_body",
+    "require",
+    "validation_error",
+]
+
+# A JSON object as the fake stores and answers it. `Any` because request
+# bodies and stored resources are arbitrary JSON, checked field by field.
+JSONObject = dict[str, Any]
+
+_T = TypeVar("_T")
+
+_E164: Final = re.compile(r"\+[1-9][0-9]{1,14}")
+_INTEGER: Final = re.compile(r"[+-]?[0-9]+")
+
+_DEFAULT_CODES: Final[Mapping[int, str]] = {
+    400: "BAD_REQUEST",
+    401: "AUTH_FAILURE",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    408: "REQUEST_TIMEOUT",
+    409: "CONFLICT",
+    413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+    422: "UNPROCESSABLE_ENTITY",
+    429: "TOO_MANY_REQUESTS",
+}
+
+
+def default_code(status: int) -> str:
+    """Return the error code the fake uses for `status` when nothing more specific applies."""
+    if status >= 500:
+        return "INTERNAL_ERROR"
+    return _DEFAULT_CODES.get(status, f"HTTP_{status}")
+
+
+def dumps(value: object) -> bytes:
+    """Serialize `value` as compact UTF-8 JSON."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def json_response(
+    payload: object, *, status: int = 200, headers: Mapping[str, str] | None = None
+) -> web.Response:
+    """Answer `payload` serialized as JSON, with `status`."""
+    return web.Response(
+        body=dumps(payload), status=status, headers=headers, content_type="application/json"
+    )
+
+
+def ok(data: object, *, status: int = 200) -> web.Response:
+    """Answer the success envelope `{"data": data, "errors": null}`."""
+    return json_response({"data": data, "errors": None}, status=status)
+
+
+def no_content() -> web.Response:
+    """Answer 204 with an empty body."""
+    return web.Response(status=204)
+
+
+def error_envelope(
+    code: str, message: str, details: Mapping[str, object] | None = None
+) -> JSONObject:
+    """Build the dominant error envelope `{"data": null, "errors": [...]}`."""
+    error: JSONObject = {"error": code, "message": message}
+    if details is not None:
+        error["details"] = dict(details)
+    return {"data": None, "errors": [error]}
+
+
+class ApiError(Exception):
+    """An API error: raise it from a handler and the client gets its envelope.
+
+    Args:
+        status: HTTP status to answer.
+        code: the machine code (`errors[0].error`).
+        message: human-readable text.
+        details: optional `details` object; omitted from the body when None.
+        headers: extra response headers (e.g. `Allow` on a 405).
+        variant: answer the one-off `{"error": {"code", "message", "details"}}`
+            shape instead of the standard envelope (P10's `VERSION_NOT_FOUND`).
+    """
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        details: Mapping[str, object] | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+        variant: bool = False,
+    ) -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = dict(details) if details is not None else None
+        self.headers = dict(headers) if headers is not None else {}
+        self.variant = variant
+
+    def body(self) -> JSONObject:
+        """Return the JSON body this error is answered with."""
+        if self.variant:
+            inner: JSONObject = {"code": self.code, "message": self.message}
+            if self.details is not None:
+                inner["details"] = self.details
+            return {"error": inner}
+        return error_envelope(self.code, self.message, self.details)
+
+    def response(self) -> web.Response:
+        """Return the aiohttp response for this error."""
+        return json_response(self.body(), status=self.status, headers=self.headers)
+
+
+def validation_error(field: str, message: str) -> ApiError:
+    """Build a 400 `VALIDATION_ERROR` naming `field` (a JSON path such as `a.b[0].c`)."""
+    return ApiError(400, "VALIDATION_ERROR", message, {"field": field})
+
+
+async def read_body(request: web.Request) -> JSONObject:
+    """Parse the request body as a JSON object.
+
+    An empty body reads as `{}` (endpoints whose fields are all optional accept
+    no body at all). Invalid JSON is 400 `INVALID_JSON`; valid JSON that is not
+    an object is 400 `VALIDATION_ERROR` on field `body`.
+    """
+    raw = await request.read()
+    if not raw.strip():
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError as exc:
+        raise ApiError(400, "INVALID_JSON", f"Request body is not valid JSON: {exc}") from exc
+    if not isinstance(value, dict):
+        raise validation_error("body", "body must be a JSON object")
+    return value
+
+
+# --- field validators --------------------------------------------------------
+#
+# Each takes the raw JSON value and its path, and returns the value (normalised
+# where useful) or raises VALIDATION_ERROR. `nullable=True` lets JSON null
+# through as None.
+
+
+def require(body: Mapping[str, Any], key: str, path: str | None = None) -> Any:
+    """Return `body[key]`, or raise `VALIDATION_ERROR` if the key is missing."""
+    if key not in body:
+        field = path or key
+        raise validation_error(field, f"{field} is required")
+    return body[key]
+
+
+def _null(value: object, path: str, nullable: bool) -> bool:
+    if value is None:
+        if nullable:
+            return True
+        raise validation_error(path, f"{path} must not be null")
+    return False
+
+
+def check_str(
+    value: object,
+    path: str,
+    *,
+    nullable: bool = False,
+    min_len: int = 0,
+    max_len: int | None = None,
+) -> str | None:
+    """Check a string, with an optional length range (in characters)."""
+    if _null(value, path, nullable):
+        return None
+    if not isinstance(value, str):
+        raise validation_error(path, f"{path} must be a string")
+    if len(value) < min_len:
+        if min_len == 1:
+            raise validation_error(path, f"{path} must not be empty")
+        raise validation_error(path, f"{path} must be at least {min_len} characters")
+    if max_len is not None and len(value) > max_len:
+        raise validation_error(path, f"{path} must be at most {max_len} characters")
+    return value
+
+
+def check_bool(value: object, path: str, *, nullable: bool = False) -> bool | None:
+    """Check a JSON boolean."""
+    if _null(value, path, nullable):
+        return None
+    if not isinstance(value, bool):
+        raise validation_error(path, f"{path} must be a boolean")
+    return value
+
+
+def check_number(
+    value: object,
+    path: str,
+    *,
+    nullable: bool = False,
+    lo: float | None = None,
+    hi: float | None = None,
+) -> float | int | None:
+    """Check a JSON number (integer or float, not a boolean) within `[lo, hi]`."""
+    if _null(value, path, nullable):
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise validation_error(path, f"{path} must be a number")
+    _check_range(value, path, lo, hi)
+    return value
+
+
+def check_int(
+    value: object,
+    path: str,
+    *,
+    nullable: bool = False,
+    lo: int | None = None,
+    hi: int | None = None,
+) -> int | None:
+    """Check a JSON integer (not a float, not a boolean) within `[lo, hi]`."""
+    if _null(value, path, nullable):
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise validation_error(path, f"{path} must be an integer")
+    _check_range(value, path, lo, hi)
+    return value
+
+
+def _check_range(value: float, path: str, lo: float | None, hi: float | None) -> None:
+    if lo is not None and hi is not None and not lo <= value <= hi:
+        raise validation_error(path, f"{path} must be between {lo} and {hi}")
+    if lo is not None and value < lo:
+        raise validation_error(path, f"{path} must be at least {lo}")
+    if hi is not None and value > hi:
+        raise validation_error(path, f"{path} must be at most {hi}")
+
+
+def check_enum(value: object, path: str, choices: Sequence[str]) -> str:
+    """Check that `value` is one of `choices`."""
+    if not isinstance(value, str) or value not in choices:
+        raise validation_error(path, f"{path} must be one of: {', '.join(choices)}")
+    return value
+
+
+def check_list(
+    value: object,
+    path: str,
+    *,
+    nullable: bool = False,
+    min_items: int = 0,
+    max_items: int | None = None,
+) -> list[Any] | None:
+    """Check a JSON array and its length."""
+    if _null(value, path, nullable):
+        return None
+    if not isinstance(value, list):
+        raise validation_error(path, f"{path} must be an array")
+    if len(value) < min_items:
+        if min_items == 1:
+            raise validation_error(path, f"{path} must not be empty")
+        raise validation_error(path, f"{path} must have at least {min_items} items")
+    if max_items is not None and len(value) > max_items:
+        raise validation_error(path, f"{path} must have at most {max_items} items")
+    return value
+
+
+def check_str_list(
+    value: object,
+    path: str,
+    *,
+    nullable: bool = False,
+    min_items: int = 0,
+    max_items: int | None = None,
+) -> list[str] | None:
+    """Check a JSON array of strings."""
+    items = check_list(value, path, nullable=nullable, min_items=min_items, max_items=max_items)
+    if items is None:
+        return None
+    for index, item in enumerate(items):
+        if not isinstance(item, str):
+            raise validation_error(f"{path}[{index}]", f"{path}[{index}] must be a string")
+    return list(items)
+
+
+def check_object(value: object, path: str, *, nullable: bool = False) -> JSONObject | None:
+    """Check a JSON object."""
+    if _null(value, path, nullable):
+        return None
+    if not isinstance(value, dict):
+        raise validation_error(path, f"{path} must be an object")
+    return value
+
+
+def check_string_map(value: object, path: str) -> dict[str, str]:
+    """Check an object whose values are all strings (Evals `metadata`)."""
+    if not isinstance(value, dict):
+        raise validation_error(path, f"{path} must be an object")
+    for key, item in value.items():
+        if not isinstance(item, str):
+            raise validation_error(f"{path}.{key}", f"{path}.{key} must be a string")
+    return dict(value)
+
+
+def is_e164(value: object) -> bool:
+    """Return whether `value` is an E.164 phone number string such as `+14155551234`."""
+    return isinstance(value, str) and _E164.fullmatch(value) is not None
+
+
+# --- query parameters --------------------------------------------------------
+
+
+def query_int(query: Mapping[str, str], name: str, *, default: int, lo: int, hi: int) -> int:
+    """Read an integer query parameter within `[lo, hi]`, or `default` when absent."""
+    raw = query.get(name)
+    if raw is None:
+        return default
+    if _INTEGER.fullmatch(raw) is None:
+        raise validation_error(name, f"{name} must be an integer")
+    value = int(raw)
+    if not lo <= value <= hi:
+        raise validation_error(name, f"{name} must be between {lo} and {hi}")
+    return value
+
+
+def query_bool(query: Mapping[str, str], name: str, *, default: bool) -> bool:
+    """Read a boolean query parameter (`true`/`false`, also `1`/`0`)."""
+    raw = query.get(name)
+    if raw is None:
+        return default
+    if raw in ("true", "1"):
+        return True
+    if raw in ("false", "0"):
+        return False
+    raise validation_error(name, f"{name} must be true or false")
+
+
+# --- cursor pagination (every Evals list) -------------------------------------
+
+
+def cursor_page(
+    query: Mapping[str, str],
+    items: Sequence[_T],
+    *,
+    id_of: Callable[[_T], str],
+    render: Callable[[_T], object],
+) -> JSONObject:
+    """Cut one page out of `items` (already in list order) per the cursor query.
+
+    Query: `limit` (1..100, default 25), `starting_after` (the items after that
+    id), `ending_before` (the `limit` items immediately before that id); the two
+    cursors are mutually exclusive, and an id not in `items` is a 400.
+
+    `has_more` and `next_cursor` always describe the forward direction:
+    `has_more` is true when items follow the page, and `next_cursor` (the last
+    item's id, or null) is what to send as `starting_after` next. So an
+    `ending_before` page has `has_more: true` (the cursor item follows it).
+
+    Returns:
+        `{"object": "list", "data": [...], "has_more": bool, "next_cursor": str|null}`.
+    """
+    limit = query_int(query, "limit", default=25, lo=1, hi=100)
+    starting_after = query.get("starting_after")
+    ending_before = query.get("ending_before")
+    if starting_after is not None and ending_before is not None:
+        raise validation_error(
+            "starting_after", "starting_after and ending_before cannot be used together"
+        )
+    ids = [id_of(item) for item in items]
+
+    def position(name: str, cursor: str) -> int:
+        try:
+            return ids.index(cursor)
+        except ValueError:
+            raise validation_error(name, f"{name} {cursor!r} does not match any object") from None
+
+    if ending_before is not None:
+        end = position("ending_before", ending_before)
+        start = max(0, end - limit)
+    else:
+        start = 0 if starting_after is None else position("starting_after", starting_after) + 1
+        end = min(len(items), start + limit)
+    page = items[start:end]
+    has_more = bool(page) and end < len(items)
+    return {
+        "object": "list",
+        "data": [render(item) for item in page],
+        "has_more": has_more,
+        "next_cursor": id_of(page[-1]) if has_more else None,
+    }

@@ -1,0 +1,91 @@
+"""The fake's in-memory state: plain JSON dicts, inspectable from tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any, Final
+
+import attrs
+from aiohttp import web
+
+__all__ = ["STATE_KEY", "FakeState"]
+
+_ONE_MS: Final = dt.timedelta(milliseconds=1)
+
+DISABLED_REASON: Final = "Evals is not enabled for this organization."
+
+
+def _uuid() -> str:
+    return str(uuid.uuid4())
+
+
+@attrs.define(eq=False)
+class FakeState:
+    """Everything the fake Bland server knows, as plain JSON dicts.
+
+    Handlers mutate it; tests may read it (and arrange odd cases by editing it)
+    between requests. Every dict below preserves insertion (creation) order.
+    Records are stored exactly as the API serialises the resource, minus the
+    derived parts (embedded versions, inbound numbers, list-item counts).
+
+    Attributes:
+        user_id: the API key's user (`user_id` on personas, `promoted_by`,
+            `created_by` on Evals versions).
+        org_id: the organization (`org_id` on Evals objects).
+        evals_enabled: when False, every `/v1/evals` route except
+            `GET /v1/evals/status` answers 404 `NOT_FOUND`.
+        evals_disabled_reason: the `reason` `/v1/evals/status` gives while disabled.
+        personas: persona id -> persona record: `id, name, role, description,
+            tags, image_url, created_at, updated_at, deleted_at, user_id,
+            current_production_version_id, current_draft_version_id` (a deleted
+            persona is removed, with its versions).
+        persona_versions: version id -> full PersonaVersion JSON (`persona_id`,
+            `version_type` production/draft/archived, `version_number`, ...).
+        phone_numbers: E.164 number -> inbound number record: `id` (int),
+            `phone_number`, `label`, `persona_id` (None when unattached),
+            `persona_settings` (dict or None), `updated_at`. Only numbers in
+            here can be attached.
+        workbench_setups: setup id -> full WorkbenchSetup JSON, including
+            soft-deleted ones (`deleted_at` set; the API answers 404 for them).
+        workbench_setup_versions: version id -> full WorkbenchSetupVersion JSON.
+    """
+
+    user_id: str = attrs.field(factory=_uuid)
+    org_id: str = attrs.field(factory=_uuid)
+    evals_enabled: bool = True
+    evals_disabled_reason: str = DISABLED_REASON
+    personas: dict[str, dict[str, Any]] = attrs.field(factory=dict)
+    persona_versions: dict[str, dict[str, Any]] = attrs.field(factory=dict)
+    phone_numbers: dict[str, dict[str, Any]] = attrs.field(factory=dict)
+    workbench_setups: dict[str, dict[str, Any]] = attrs.field(factory=dict)
+    workbench_setup_versions: dict[str, dict[str, Any]] = attrs.field(factory=dict)
+    _last_time: dt.datetime | None = attrs.field(default=None, alias="_last_time")
+    _next_number_id: int = attrs.field(default=1, alias="_next_number_id")
+
+    def now(self) -> str:
+        """Return the current time as the API writes it (`2025-09-23T15:13:36.348Z`).
+
+        The clock is strictly increasing, one millisecond at least per call, so
+        "created later" and "updated after" are always visible in timestamps.
+        """
+        wall = dt.datetime.now(dt.UTC)
+        current = wall.replace(microsecond=wall.microsecond // 1000 * 1000)
+        if self._last_time is not None and current <= self._last_time:
+            current = self._last_time + _ONE_MS
+        self._last_time = current
+        return current.strftime("%Y-%m-%dT%H:%M:%S.") + f"{current.microsecond // 1000:03d}Z"
+
+    @staticmethod
+    def new_id() -> str:
+        """Return a new object id (a uuid4 string)."""
+        return _uuid()
+
+    def next_number_id(self) -> int:
+        """Return the next integer id for an inbound number record."""
+        value = self._next_number_id
+        self._next_number_id += 1
+        return value
+
+
+STATE_KEY: Final = web.AppKey("state", FakeState)
