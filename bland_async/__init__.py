@@ -6,6 +6,7 @@ twin with the same resource tree, names and signatures.
 
 from typing import Any
 
+from bland_async._bulk import BulkOutcome, BulkProgress, BulkResult
 from bland_async._client import AsyncBlandClient
 from bland_async._errors import (
     APIConnectionError,
@@ -62,6 +63,9 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "BlandError",
+    "BulkOutcome",
+    "BulkProgress",
+    "BulkResult",
     "ClientStats",
     "ConfigurationError",
     "ConflictError",

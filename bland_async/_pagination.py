@@ -27,7 +27,7 @@ class AsyncPager(Generic[_T]):
     ``async for item in pager`` yields items; :meth:`next_page` returns whole pages.
     """
 
-    __slots__ = ("_buffer", "_done", "_fetch", "_index")
+    __slots__ = ("__weakref__", "_buffer", "_done", "_fetch", "_index")
 
     def __init__(self, fetch: Callable[[], Awaitable[list[_T] | None]]) -> None:
         self._fetch = fetch

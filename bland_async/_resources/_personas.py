@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Final
 
+from bland_async._bulk import BulkOutcome, BulkProgress, BulkResult, run_bulk, stream_bulk
 from bland_async._converter import drop_unset
 from bland_async._errors import APIConnectionError, BlandError, InternalServerError
 from bland_async._pagination import AsyncPager, page_pager
@@ -339,6 +340,56 @@ class AsyncPersonas(Resource):
                 return persona
         assert last_error is not None
         raise last_error
+
+    async def promote_many(
+        self,
+        ids: Iterable[str] | AsyncIterable[str],
+        *,
+        concurrency: int = 16,
+        on_progress: Callable[[BulkProgress], object] | None = None,
+    ) -> BulkResult[Persona]:
+        """Promote many personas concurrently and report every outcome.
+
+        At most ``concurrency`` promotions are in flight. A failure of one id is
+        recorded in ``failed`` and never cancels the others; duplicate ids are promoted
+        once. Each promotion reconciles like :meth:`promote`, and a 429 pauses the whole
+        client (not just one task), so a large job slows down instead of stampeding.
+
+        Args:
+            ids: Persona ids (a list, any iterable, or an async iterable).
+            concurrency: Promotions in flight at once (default 16).
+            on_progress: Called after each id finishes with a ``BulkProgress``
+                (``done``, ``succeeded``, ``failed``, ``total``); an exception it raises
+                stops the job.
+
+        Returns:
+            ``BulkResult`` with ``succeeded`` (id -> Persona) and ``failed``
+            (id -> error), both in input order.
+
+        Raises:
+            InvalidRequestError: ``concurrency`` < 1, or ``ids`` is a single string.
+        """
+        return await run_bulk(ids, self.promote, concurrency=concurrency, on_progress=on_progress)
+
+    def promote_each(
+        self,
+        ids: Iterable[str] | AsyncIterable[str],
+        *,
+        concurrency: int = 16,
+        on_progress: Callable[[BulkProgress], object] | None = None,
+    ) -> AsyncPager[BulkOutcome[Persona]]:
+        """Promote many personas, yielding each outcome as it completes.
+
+        Like :meth:`promote_many`, but memory stays bounded by ``concurrency`` rather
+        than by the number of ids (which may come from a generator): nothing is kept
+        after an outcome is yielded except the set of ids already seen (to promote
+        duplicates once). Work starts on the first iteration; dropping the iterator
+        cancels the promotions still in flight.
+
+        Raises:
+            InvalidRequestError: ``concurrency`` < 1, or ``ids`` is a single string.
+        """
+        return stream_bulk(ids, self.promote, concurrency=concurrency, on_progress=on_progress)
 
 
 def _production_reflects_draft(persona: Persona) -> bool:

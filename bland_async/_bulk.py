@@ -1,0 +1,298 @@
+"""Bounded-concurrency fan-out for bulk jobs (``promote_many``/``promote_each``).
+
+A fixed pool of ``concurrency`` worker tasks pulls ids from one shared iterator, so
+memory and scheduling cost stay bounded by ``concurrency`` whatever the number of ids
+(one task per id plus a semaphore costs ~10x more CPU per item and grows memory with N).
+A failure of one item is recorded and never cancels the others; anything that is not a
+:class:`BlandError` (a bug, a cancellation) propagates and stops the job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from typing import Generic, TypeVar
+
+import attrs
+
+from bland_async._errors import BlandError, InvalidRequestError
+from bland_async._pagination import AsyncPager
+
+__all__ = ["BulkOutcome", "BulkProgress", "BulkResult", "run_bulk", "stream_bulk"]
+
+_T = TypeVar("_T")
+logger = logging.getLogger("bland_async")
+
+
+@attrs.frozen(kw_only=True)
+class BulkProgress:
+    """Counts passed to ``on_progress`` after each item finishes.
+
+    Attributes:
+        done: Items finished (succeeded + failed).
+        succeeded: Items that succeeded.
+        failed: Items that failed.
+        total: Number of distinct ids when known in advance (a sized input), else ``None``.
+    """
+
+    done: int
+    succeeded: int
+    failed: int
+    total: int | None
+
+
+@attrs.frozen(kw_only=True)
+class BulkOutcome(Generic[_T]):
+    """The outcome of one id in a bulk job: a result or an error, never both.
+
+    Attributes:
+        id: The id this outcome is for.
+        result: The result when it succeeded, else ``None``.
+        error: The error when it failed, else ``None``.
+    """
+
+    id: str
+    result: _T | None = None
+    error: BlandError | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether this item succeeded."""
+        return self.error is None
+
+
+@attrs.frozen(kw_only=True)
+class BulkResult(Generic[_T]):
+    """Everything a bulk job did, in input order.
+
+    Attributes:
+        succeeded: id -> result for the ids that succeeded, in input order.
+        failed: id -> error for the ids that failed, in input order.
+    """
+
+    succeeded: dict[str, _T]
+    failed: dict[str, BlandError]
+
+    @property
+    def ok(self) -> bool:
+        """Whether every id succeeded."""
+        return not self.failed
+
+    def __len__(self) -> int:
+        return len(self.succeeded) + len(self.failed)
+
+    def failures_by_code(self) -> dict[str, int]:
+        """Count failures by API error code (or exception class name when there is none)."""
+        counts: dict[str, int] = {}
+        for error in self.failed.values():
+            key = getattr(error, "code", None) or type(error).__name__
+            counts[key] = counts.get(key, 0) + 1
+        return counts
+
+    def __repr__(self) -> str:
+        return f"BulkResult(succeeded={len(self.succeeded)}, failed={len(self.failed)})"
+
+
+def _check_concurrency(concurrency: int) -> None:
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+        raise InvalidRequestError(f"concurrency must be an integer >= 1, got {concurrency!r}")
+
+
+class _IdSource:
+    """Hands out distinct ids to workers from a sync or async iterable, in input order."""
+
+    __slots__ = ("_async_it", "_lock", "_seen", "_sync_it", "total")
+
+    def __init__(self, ids: Iterable[str] | AsyncIterable[str]) -> None:
+        self._sync_it: Iterator[str] | None = None
+        self._async_it: AsyncIterator[str] | None = None
+        self._lock: asyncio.Lock | None = None
+        if isinstance(ids, str):
+            raise InvalidRequestError("ids must be an iterable of id strings, not one string")
+        if isinstance(ids, AsyncIterable):
+            self._async_it = aiter(ids)
+            self._lock = asyncio.Lock()
+            self.total: int | None = None
+        else:
+            self._sync_it = iter(ids)
+            # Sized inputs report a total (distinct ids, so duplicates don't inflate it).
+            try:
+                self.total = len(dict.fromkeys(ids)) if hasattr(ids, "__len__") else None
+            except TypeError:  # unhashable items: count them as given
+                self.total = len(ids)  # type: ignore[arg-type]
+        self._seen: set[str] = set()
+
+    async def next(self) -> str | None:
+        """The next id not handed out before, or ``None`` when exhausted."""
+        if self._sync_it is not None:
+            for item in self._sync_it:
+                if item not in self._seen:
+                    self._seen.add(item)
+                    return item
+            return None
+        assert self._async_it is not None
+        assert self._lock is not None
+        async with self._lock:
+            async for item in self._async_it:
+                if item not in self._seen:
+                    self._seen.add(item)
+                    return item
+            return None
+
+
+class _Counter:
+    __slots__ = ("failed", "on_progress", "succeeded", "total")
+
+    def __init__(
+        self, total: int | None, on_progress: Callable[[BulkProgress], object] | None
+    ) -> None:
+        self.succeeded = 0
+        self.failed = 0
+        self.total = total
+        self.on_progress = on_progress
+
+    def record(self, ok: bool) -> None:
+        if ok:
+            self.succeeded += 1
+        else:
+            self.failed += 1
+        if self.on_progress is not None:
+            self.on_progress(
+                BulkProgress(
+                    done=self.succeeded + self.failed,
+                    succeeded=self.succeeded,
+                    failed=self.failed,
+                    total=self.total,
+                )
+            )
+
+
+async def run_bulk(
+    ids: Iterable[str] | AsyncIterable[str],
+    op: Callable[[str], Awaitable[_T]],
+    *,
+    concurrency: int,
+    on_progress: Callable[[BulkProgress], object] | None = None,
+) -> BulkResult[_T]:
+    """Run ``op`` on every distinct id with at most ``concurrency`` in flight.
+
+    Raises:
+        InvalidRequestError: ``concurrency`` < 1 or ``ids`` is a single string.
+    """
+    _check_concurrency(concurrency)
+    source = _IdSource(ids)
+    counter = _Counter(source.total, on_progress)
+    order: list[str] = []
+    results: dict[str, _T] = {}
+    errors: dict[str, BlandError] = {}
+
+    async def worker() -> None:
+        while (item := await source.next()) is not None:
+            order.append(item)
+            try:
+                result = await op(item)
+            except BlandError as exc:
+                errors[item] = exc
+                counter.record(False)
+            else:
+                results[item] = result
+                counter.record(True)
+
+    async with asyncio.TaskGroup() as group:
+        for _ in range(concurrency):
+            group.create_task(worker())
+    # `order` is the order ids were pulled from the single shared iterator: input order.
+    return BulkResult(
+        succeeded={i: results[i] for i in order if i in results},
+        failed={i: errors[i] for i in order if i in errors},
+    )
+
+
+class _Stream(Generic[_T]):
+    """Workers feeding a bounded queue; the consumer drains whatever is ready."""
+
+    def __init__(
+        self,
+        ids: Iterable[str] | AsyncIterable[str],
+        op: Callable[[str], Awaitable[_T]],
+        concurrency: int,
+        on_progress: Callable[[BulkProgress], object] | None,
+    ) -> None:
+        self._source = _IdSource(ids)
+        self._op = op
+        self._concurrency = concurrency
+        self._counter = _Counter(self._source.total, on_progress)
+        self._queue: asyncio.Queue[BulkOutcome[_T] | BaseException | None] | None = None
+        self._workers: list[asyncio.Task[None]] = []
+        self._running = 0
+
+    def _start(self) -> None:
+        # Room for one finished outcome per worker: memory stays O(concurrency).
+        self._queue = asyncio.Queue(maxsize=self._concurrency)
+        self._running = self._concurrency
+        self._workers = [asyncio.create_task(self._work()) for _ in range(self._concurrency)]
+
+    async def _work(self) -> None:
+        assert self._queue is not None
+        queue = self._queue
+        try:
+            while (item := await self._source.next()) is not None:
+                try:
+                    outcome: BulkOutcome[_T] = BulkOutcome(id=item, result=await self._op(item))
+                except BlandError as exc:
+                    outcome = BulkOutcome(id=item, error=exc)
+                self._counter.record(outcome.ok)
+                await queue.put(outcome)
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:
+            await queue.put(exc)
+            return
+        await queue.put(None)
+
+    async def next_batch(self) -> list[BulkOutcome[_T]] | None:
+        if self._queue is None:
+            self._start()
+        assert self._queue is not None
+        batch: list[BulkOutcome[_T]] = []
+        while self._running:
+            item = await self._queue.get() if not batch else self._queue.get_nowait()
+            if item is None:
+                self._running -= 1
+            elif isinstance(item, BaseException):
+                self.cancel()
+                raise item
+            else:
+                batch.append(item)
+            if batch and self._queue.empty():
+                break
+        return batch or None
+
+    def cancel(self) -> None:
+        for task in self._workers:
+            task.cancel()
+        self._running = 0
+
+
+def stream_bulk(
+    ids: Iterable[str] | AsyncIterable[str],
+    op: Callable[[str], Awaitable[_T]],
+    *,
+    concurrency: int,
+    on_progress: Callable[[BulkProgress], object] | None = None,
+) -> AsyncPager[BulkOutcome[_T]]:
+    """Like :func:`run_bulk` but yields outcomes as they complete.
+
+    Work starts on the first iteration. Abandoning the iterator (dropping it) cancels
+    the workers still running.
+
+    Raises:
+        InvalidRequestError: ``concurrency`` < 1 or ``ids`` is a single string.
+    """
+    _check_concurrency(concurrency)
+    stream = _Stream(ids, op, concurrency, on_progress)
+    pager = AsyncPager(stream.next_batch)
+    weakref.finalize(pager, stream.cancel)
+    return pager

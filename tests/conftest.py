@@ -1,0 +1,57 @@
+"""Shared fixtures: the anyio backend, a fake Bland server, and clients pointed at it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bland_async import AsyncBlandClient
+from bland_async._retry import RetryPolicy
+from bland_async.testing import FakeBland
+
+#: Retry waits small enough for tests, large enough to be real sleeps.
+FAST_RETRIES = RetryPolicy(backoff_initial=0.001, backoff_max=0.01, retry_after_max=1.0)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--live", action="store_true", help="run tests marked live")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    import os
+
+    if config.getoption("--live") and os.environ.get("BLAND_API_KEY"):
+        return
+    skip = pytest.mark.skip(reason="needs --live and BLAND_API_KEY")
+    for item in items:
+        if "live" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeBland]:
+    async with FakeBland(api_key="test-key") as server:
+        yield server
+
+
+def fast_client(fake: FakeBland, **kwargs: object) -> AsyncBlandClient:
+    """A client for ``fake`` whose retry waits are milliseconds."""
+    import attrs
+
+    client = AsyncBlandClient(api_key=fake.api_key, base_url=fake.url, **kwargs)  # type: ignore[arg-type]
+    client._setup(
+        attrs.evolve(client._options, retry_policy=FAST_RETRIES), client._holder, client._gate
+    )
+    return client
+
+
+@pytest.fixture
+async def bland(fake: FakeBland) -> AsyncIterator[AsyncBlandClient]:
+    async with fast_client(fake) as client:
+        yield client
