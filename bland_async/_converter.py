@@ -7,6 +7,7 @@ failure becomes :class:`ResponseValidationError` with cattrs' explanation.
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -16,7 +17,7 @@ from cattrs.gen import make_dict_unstructure_fn
 
 from bland_async._errors import ResponseValidationError
 from bland_async._types import Unset
-from bland_async.models._base import BlandModel
+from bland_async.models._base import BlandModel, OpenEnum
 
 __all__ = ["converter", "make_converter", "structure", "to_json_value"]
 
@@ -36,6 +37,12 @@ def _structure_datetime(value: object, _: type) -> datetime:
 def _unstructure_datetime(value: datetime) -> str:
     value = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
     return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _structure_enum(value: object, cls: type[enum.Enum]) -> enum.Enum:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise TypeError(f"expected a {cls.__name__} value, got {type(value).__name__}")
+    return cls(value)
 
 
 def _structure_any(value: object, _: type) -> object:
@@ -89,6 +96,9 @@ def make_converter(*, detailed: bool = False, forbid_extra_keys: bool = False) -
     conv.register_structure_hook(float, _structure_float)
     conv.register_structure_hook(bool, _structure_bool)
     conv.register_structure_hook(Any, _structure_any)
+    # Dispatch follows the MRO: OpenEnum comes before str in an OpenEnum's MRO, so the
+    # str-based enums get this hook rather than the `str` one.
+    conv.register_structure_hook(OpenEnum, _structure_enum)
 
     # Request models (the ones callers pass in, e.g. AttachedAgent) unstructure without
     # fields left at their default None, so a partial object sends only what was set.

@@ -31,7 +31,7 @@ from bland_async._errors import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import AsyncGenerator, Mapping
 
     from bland_async._options import ClientOptions
     from bland_async._ratelimit import RateLimitGate
@@ -99,7 +99,15 @@ class SessionHolder:
     stale session is retired and a new one made.
     """
 
-    __slots__ = ("_borrowed", "_closed", "_limiter", "_loop", "_max_concurrency", "_session")
+    __slots__ = (
+        "_borrowed",
+        "_closed",
+        "_guard",
+        "_limiter",
+        "_loop",
+        "_max_concurrency",
+        "_session",
+    )
 
     def __init__(
         self, session: aiohttp.ClientSession | None, *, max_concurrency: int | None
@@ -110,6 +118,7 @@ class SessionHolder:
         self._closed = False
         self._max_concurrency = max_concurrency
         self._limiter: asyncio.Semaphore | None = None
+        self._guard: AsyncGenerator[None, None] | None = None
 
     @property
     def closed(self) -> bool:
@@ -138,6 +147,11 @@ class SessionHolder:
         )
         self._session = session
         self._loop = loop
+        # asyncio.run() (and anyio's runner) aclose() every live async generator before
+        # closing the loop: this one closes the session there, on its own loop, so a
+        # client that outlives an asyncio.run() leaves no sockets behind.
+        self._guard = _close_at_loop_shutdown(session)
+        await anext(self._guard)
         if self._max_concurrency is not None:
             self._limiter = asyncio.Semaphore(self._max_concurrency)
         return session
@@ -150,8 +164,9 @@ class SessionHolder:
                 "create one client per event loop"
             )
         self._session = None
+        self._guard = None
         if old_loop is None or old_loop.is_closed():
-            # Its transports died with the loop; closing only marks it closed (no I/O).
+            # Normally already closed by the guard at loop shutdown; this only marks it.
             await session.close()
         else:  # pragma: no cover - a loop left open but not running: drop the reference
             session.detach()
@@ -162,11 +177,14 @@ class SessionHolder:
             return
         self._closed = True
         session, self._session = self._session, None
+        guard, self._guard = self._guard, None
         if session is None or session is self._borrowed:
             return
         loop = asyncio.get_running_loop()
         if self._loop is loop or self._loop is None or self._loop.is_closed():
             await session.close()
+            if guard is not None:
+                await guard.aclose()
         else:  # pragma: no cover - closed from a different loop than it was made on
             session.detach()
 
@@ -175,6 +193,14 @@ class SessionHolder:
         if self._session is None or self._session is self._borrowed:
             return None
         return self._session
+
+
+async def _close_at_loop_shutdown(session: aiohttp.ClientSession) -> AsyncGenerator[None, None]:
+    try:
+        yield
+    finally:
+        if not session.closed:
+            await session.close()
 
 
 class Transport:
