@@ -272,12 +272,15 @@ def check_int(
 
 
 def _check_range(value: float, path: str, lo: float | None, hi: float | None) -> None:
-    if lo is not None and hi is not None and not lo <= value <= hi:
+    too_low = lo is not None and value < lo
+    too_high = hi is not None and value > hi
+    if not (too_low or too_high):
+        return
+    if lo is not None and hi is not None:
         raise validation_error(path, f"{path} must be between {lo} and {hi}")
-    if lo is not None and value < lo:
+    if too_low:
         raise validation_error(path, f"{path} must be at least {lo}")
-    if hi is not None and value > hi:
-        raise validation_error(path, f"{path} must be at most {hi}")
+    raise validation_error(path, f"{path} must be at most {hi}")
 
 
 def check_enum(value: object, path: str, choices: Sequence[str]) -> str:

@@ -28,7 +28,6 @@ from ._common import (
     query_int,
     read_body,
     require,
-    validation_error,
 )
 from ._state import STATE_KEY
 
@@ -72,7 +71,13 @@ _CALL_CONFIG_FIELDS: Final = {
     "wait_for_greeting": "boolean",
     "interruption_threshold": "number",
 }
-_PATHWAY_CONDITION_FIELDS: Final = ("name", "prompt", "pathway_id", "pathway_version", "start_node_id")
+_PATHWAY_CONDITION_FIELDS: Final = (
+    "name",
+    "prompt",
+    "pathway_id",
+    "pathway_version",
+    "start_node_id",
+)
 
 routes = web.RouteTableDef()
 
@@ -385,7 +390,9 @@ def delete_persona(state: FakeState, persona_id: str, *, force: bool) -> JSONObj
             {
                 "persona_id": persona_id,
                 "phone_numbers_using": [n["phone_number"] for n in using],
-                "suggestion": "Detach the phone numbers first, or pass force=true to delete anyway.",
+                "suggestion": (
+                    "Detach the phone numbers first, or pass force=true to delete anyway."
+                ),
             },
         )
     now = state.now()

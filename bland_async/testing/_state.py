@@ -68,9 +68,11 @@ class FakeState:
 
         The clock is strictly increasing, one millisecond at least per call, so
         "created later" and "updated after" are always visible in timestamps.
+        It rounds the wall clock up to the millisecond, so a timestamp is never
+        earlier than the moment the change happened.
         """
         wall = dt.datetime.now(dt.UTC)
-        current = wall.replace(microsecond=wall.microsecond // 1000 * 1000)
+        current = wall + dt.timedelta(microseconds=-wall.microsecond % 1000)
         if self._last_time is not None and current <= self._last_time:
             current = self._last_time + _ONE_MS
         self._last_time = current

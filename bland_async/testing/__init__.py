@@ -1,0 +1,45 @@
+"""A stateful fake of the Bland Personas and Evals API, for testing code that calls it.
+
+`FakeBland` is a real HTTP server (aiohttp.web on 127.0.0.1, a free port by
+default) holding its own state. It validates requests, applies the documented
+state rules (only editable versions update, promote copies the draft into a
+new production version and archives the old one, publish opens a new draft,
+...), and answers the API's envelopes, status codes and both pagination styles.
+Point any client at it, the SDK included::
+
+    from bland_async import AsyncBlandClient
+    from bland_async.testing import FakeBland, Fault
+
+    async def test_promote_survives_a_429():
+        async with FakeBland() as fake:
+            persona = fake.seed_persona(
+                name="Support", draft_changes={"personality_prompt": "Be brief."}
+            )
+            fake.inject(
+                "POST /v1/personas/{persona_id}/versions/promote",
+                Fault.status(429, headers={"Retry-After": "0.01"}),
+                times=1,
+            )
+            async with AsyncBlandClient(api_key=fake.api_key, base_url=fake.url) as bland:
+                promoted = await bland.personas.promote(persona["id"])
+            assert promoted.current_production_version.version_number == 3
+            assert [r.status for r in fake.requests] == [429, 200]
+
+Arrange state with `seed_persona`, `seed_workbench_setup` and
+`add_phone_number` (or through the API itself); inspect it through `fake.state`
+(plain JSON dicts, see `FakeState`) and `fake.requests` (`RecordedRequest`).
+Break things with `fake.inject(route, fault, times=, every=, after=)` and the
+`Fault` constructors: `latency`, `status`, `drop`, `malformed`,
+`apply_then_fail`. Turn Evals off with `fake.evals_enabled = False`.
+
+Run it standalone for manual poking or a demo::
+
+    python -m bland_async.testing --port 8080 --api-key test-key --seed-demo
+"""
+
+from ._faults import Fault, FaultHandle
+from ._recorder import RecordedRequest
+from ._server import FakeBland
+from ._state import FakeState
+
+__all__ = ["FakeBland", "FakeState", "Fault", "FaultHandle", "RecordedRequest"]

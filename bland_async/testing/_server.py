@@ -1,0 +1,474 @@
+"""`FakeBland`: the fake server's lifecycle, request pipeline and test-facing helpers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import copy
+import http
+import logging
+import uuid
+from typing import TYPE_CHECKING, Any, Final, Self
+
+import attrs
+from aiohttp import web
+from multidict import CIMultiDict
+
+from . import _evals_status, _personas, _workbench
+from ._common import ApiError, default_code, dumps, error_envelope
+from ._faults import Fault, FaultHandle, FaultRegistry
+from ._recorder import RecordedRequest, record_request
+from ._state import STATE_KEY, FakeState
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator, Mapping
+    from types import TracebackType
+
+    from aiohttp.typedefs import Handler
+
+__all__ = ["ROUTE_TABLES", "FakeBland"]
+
+logger = logging.getLogger("bland_async.testing")
+
+# Every area's routes. A new area (eval agents, runs, ...) adds its table here.
+ROUTE_TABLES: Final[tuple[web.RouteTableDef, ...]] = (
+    _personas.routes,
+    _evals_status.routes,
+    _workbench.routes,
+)
+
+_CLIENT_MAX_SIZE: Final = 16 * 2**20
+_SHUTDOWN_TIMEOUT: Final = 1.0
+
+
+class FakeBland:
+    """A stateful, in-process fake of the Bland Personas and Evals API.
+
+    Start it with `async with FakeBland() as fake:` (or `await fake.start()` /
+    `await fake.aclose()`), then point a client at `fake.url` with
+    `fake.api_key`. It checks the `authorization` header, validates bodies and
+    query parameters, applies the documented state rules, answers the API's
+    envelopes, records every request (`requests`) and can inject faults
+    (`inject`).
+
+    Request pipeline, in order: record the request → injected faults (latency,
+    then an answering fault, which pre-empts everything below) → auth (401
+    `AUTH_FAILURE`) → the Evals gate (404 `NOT_FOUND` while `evals_enabled` is
+    False) → routing (404 `NOT_FOUND`, 405 `METHOD_NOT_ALLOWED`) → the handler.
+    Every answer carries an `x-request-id` header.
+
+    Args:
+        api_key: the only accepted `authorization` header value (raw, no scheme).
+        host: interface to listen on.
+        port: TCP port; 0 picks a free one (read it back from `url` / `port`).
+        evals_enabled: initial value of `evals_enabled`.
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str = "test-key",
+        host: str = "127.0.0.1",
+        port: int = 0,
+        evals_enabled: bool = True,
+    ) -> None:
+        self.api_key = api_key
+        self.host = host
+        self.port = port
+        self._state = FakeState(evals_enabled=evals_enabled)
+        self._faults = FaultRegistry()
+        self._requests: list[RecordedRequest] = []
+        self._runner: web.AppRunner | None = None
+        self._url: str | None = None
+        self._closed = False
+        self._closing = asyncio.Event()
+        self._app = web.Application(middlewares=[_pipeline], client_max_size=_CLIENT_MAX_SIZE)
+        self._app[_FAKE_KEY] = self
+        self._app[STATE_KEY] = self._state
+        for table in ROUTE_TABLES:
+            self._app.add_routes(table)
+        self._routes = {
+            (route.method, route.resource.canonical)
+            for route in self._app.router.routes()
+            if route.resource is not None
+        }
+
+    # --- lifecycle -----------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start listening. A FakeBland starts once; make a new one to restart.
+
+        Raises:
+            RuntimeError: it was already started.
+        """
+        if self._runner is not None or self._closed:
+            raise RuntimeError("FakeBland can only be started once")
+        runner = web.AppRunner(
+            self._app, access_log=None, handle_signals=False, shutdown_timeout=_SHUTDOWN_TIMEOUT
+        )
+        await runner.setup()
+        self._runner = runner
+        try:
+            site = web.TCPSite(runner, self.host, self.port)
+            await site.start()
+        except BaseException:
+            await self.aclose()
+            raise
+        self.port = int(runner.addresses[0][1])
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        self._url = f"http://{host}:{self.port}"
+
+    async def aclose(self) -> None:
+        """Stop listening and close open connections (idempotent).
+
+        Requests waiting on a latency fault are released and finish first.
+        """
+        self._closed = True
+        self._closing.set()
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.cleanup()
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    @property
+    def url(self) -> str:
+        """The base URL, e.g. `http://127.0.0.1:54321` (no trailing slash).
+
+        Raises:
+            RuntimeError: the server is not running.
+        """
+        if self._url is None or self._runner is None:
+            raise RuntimeError("FakeBland is not running; use 'async with FakeBland() as fake'")
+        return self._url
+
+    # --- state -----------------------------------------------------------------
+
+    @property
+    def state(self) -> FakeState:
+        """The server's state (plain JSON dicts); see `FakeState` for its shape."""
+        return self._state
+
+    @property
+    def evals_enabled(self) -> bool:
+        """Whether Evals is on. When False every `/v1/evals` route but the status answers 404."""
+        return self._state.evals_enabled
+
+    @evals_enabled.setter
+    def evals_enabled(self, value: bool) -> None:
+        self._state.evals_enabled = value
+
+    def add_phone_number(self, phone_number: str, label: str | None = None) -> dict[str, Any]:
+        """Register an E.164 number the account owns, so it can be attached to personas.
+
+        Adding a number that exists already only updates its label (when given).
+
+        Returns:
+            The inbound number record (see `FakeState.phone_numbers`).
+
+        Raises:
+            ValueError: `phone_number` is not E.164 (e.g. `+14155551234`).
+        """
+        return _personas.add_phone_number(self._state, phone_number, label)
+
+    def seed_persona(
+        self,
+        name: str = "Test Persona",
+        *,
+        draft_changes: Mapping[str, Any] | None = None,
+        with_draft: bool = True,
+        inbound_numbers: Iterable[str] = (),
+        **persona_fields: Any,
+    ) -> dict[str, Any]:
+        """Create a persona directly, as `POST /v1/personas` would.
+
+        Args:
+            name: the persona's name.
+            draft_changes: version-level fields (`personality_prompt`,
+                `call_config`, `kb_ids`, ...) written to the draft only (its
+                `updated_at` moves), so there is something to promote.
+            with_draft: False makes a persona with no draft version (promote
+                then answers 409 `NO_DRAFT_VERSION`).
+            inbound_numbers: E.164 numbers to attach (registered with
+                `add_phone_number` first if the account does not own them).
+            **persona_fields: any other create-body field (`role`, `tags`,
+                `call_config`, `personality_prompt`, ...), validated as the API
+                validates them.
+
+        Returns:
+            The persona JSON as `GET /v1/personas/{id}` answers it.
+
+        Raises:
+            ValueError: a field breaks the API's validation, or `draft_changes`
+                holds a field that is not version-level.
+        """
+        numbers = list(inbound_numbers)
+        with _seeding(self._state):
+            persona_id = _personas.create_persona(
+                self._state, {"name": name, **persona_fields}, with_draft=with_draft
+            )
+            if draft_changes:
+                unknown = sorted(set(draft_changes) - set(_personas.VERSION_FIELDS))
+                if unknown:
+                    raise ValueError(f"draft_changes may only hold version fields, not {unknown}")
+                fields = _personas.parse_version_fields(dict(draft_changes))
+                _personas.update_draft(self._state, persona_id, fields)
+            if numbers:
+                for number in numbers:
+                    self.add_phone_number(number)
+                _personas.attach_numbers(self._state, persona_id, {"inbound_numbers": numbers})
+            return _personas.persona_json(self._state, persona_id)
+
+    def seed_workbench_setup(
+        self,
+        name: str = "Test Setup",
+        *,
+        description: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        publish: bool = False,
+        **version_fields: Any,
+    ) -> dict[str, Any]:
+        """Create a workbench setup directly, as `POST /v1/evals/workbench-setups` would.
+
+        Args:
+            name: the setup's (and its first draft's) name.
+            description: the setup's (and its first draft's) description.
+            metadata: the setup's metadata (string values).
+            publish: publish the draft afterwards (then `setup.active_version_id`
+                is the published version and `current_version` the new draft).
+            **version_fields: fields for the draft, as PATCH
+                `.../versions/{version_id}` takes them (`attached_agents`,
+                `pass_threshold_pct`, `run_mode`, `default_call_ids`, ...).
+
+        Returns:
+            `{"setup": ..., "current_version": ...}` as `GET` answers it.
+
+        Raises:
+            ValueError: a field breaks the API's validation, or `publish=True`
+                and the draft does not meet the publish preconditions.
+        """
+        state = self._state
+        with _seeding(self._state):
+            setup_id = _workbench.create_setup(state, {"name": name, "description": description})
+            if metadata is not None:
+                _workbench.update_setup(state, setup_id, {"metadata": dict(metadata)})
+            if version_fields:
+                draft_id = state.workbench_setups[setup_id]["current_version_id"]
+                _workbench.update_version(state, setup_id, draft_id, dict(version_fields))
+            if publish:
+                _workbench.publish_setup(state, setup_id)
+            return _workbench.setup_bundle(state, setup_id)
+
+    # --- requests and faults ---------------------------------------------------
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Every request received so far, in arrival order (a copy)."""
+        return list(self._requests)
+
+    def clear_requests(self) -> None:
+        """Forget the recorded requests."""
+        self._requests.clear()
+
+    def inject(
+        self,
+        route: str,
+        fault: Fault,
+        *,
+        times: int | None = None,
+        every: int | None = None,
+        after: int = 0,
+    ) -> FaultHandle:
+        """Make requests to `route` go wrong.
+
+        Args:
+            route: `"METHOD /v1/template/{param}"` or just the template (any
+                method), e.g. `"POST /v1/personas/{persona_id}/versions/promote"`.
+            fault: what happens, e.g. `Fault.status(429, headers={"Retry-After": "1"})`.
+            times: fire at most this many times; None (default) for ever.
+            every: fire only on every Nth eligible match (the Nth, 2Nth, ...).
+            after: let the first `after` matching requests through untouched.
+
+        Returns:
+            A handle with `hits` and `remove()`.
+
+        Raises:
+            ValueError: the route is not one the fake serves, or a count is invalid.
+        """
+        handle = FaultHandle(
+            route, fault, times=times, every=every, after=after, registry=self._faults
+        )
+        known = (
+            any(template == handle.template for _, template in self._routes)
+            if handle.method is None
+            else (handle.method, handle.template) in self._routes
+        )
+        if not known:
+            templates = sorted({f"{m} {t}" for m, t in self._routes if m != "HEAD"})
+            raise ValueError(
+                f"{route!r} is not a route of the fake; known routes: {', '.join(templates)}"
+            )
+        self._faults.add(handle)
+        return handle
+
+    def clear_faults(self) -> None:
+        """Remove every injected fault."""
+        self._faults.clear()
+
+    def __repr__(self) -> str:
+        where = self._url or "not running"
+        return f"<FakeBland {where}>"
+
+    # --- the pipeline ------------------------------------------------------------
+
+    async def _process(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        request_id = f"req_{uuid.uuid4().hex}"
+        match_info = request.match_info
+        template = (
+            match_info.route.resource.canonical
+            if match_info.http_exception is None and match_info.route.resource is not None
+            else None
+        )
+        try:
+            body = await request.read()
+        except web.HTTPException as exc:  # e.g. 413: the body is too large
+            body = b""
+            early: web.StreamResponse | None = ApiError(
+                exc.status, default_code(exc.status), exc.reason
+            ).response()
+        else:
+            early = None
+        record = record_request(request, route=template, body=body, request_id=request_id)
+        self._requests.append(record)
+
+        if early is not None:
+            response = early
+        else:
+            delay, fault = self._faults.select(request.method, template, request.path)
+            if delay > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._closing.wait(), delay)
+            if fault is None:
+                response = await self._serve(request, handler)
+            elif fault.kind == "apply_then_fail":
+                await self._serve(request, handler)
+                if fault.http_status is None:
+                    return self._drop(request, record)
+                response = _fault_response(fault, fault.http_status)
+            elif fault.kind == "drop":
+                return self._drop(request, record)
+            else:
+                response = _fault_response(fault, fault.http_status or 500)
+        response.headers["x-request-id"] = request_id
+        self._finish(record, response.status)
+        return response
+
+    async def _serve(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        try:
+            self._check_access(request)
+            return await handler(request)
+        except ApiError as exc:
+            return exc.response()
+        except web.HTTPException as exc:
+            return ApiError(exc.status, default_code(exc.status), exc.reason).response()
+        except Exception:
+            logger.exception("fake Bland handler failed on %s %s", request.method, request.path)
+            return ApiError(500, "INTERNAL_ERROR", "Internal server error").response()
+
+    def _check_access(self, request: web.Request) -> None:
+        """Auth, then the Evals gate, then routing errors (404/405)."""
+        if request.headers.get("authorization") != self.api_key:
+            raise ApiError(401, "AUTH_FAILURE", "Unauthorized")
+        if not self._state.evals_enabled and _evals_status.is_gated(request.method, request.path):
+            raise ApiError(404, "NOT_FOUND", "Not found")
+        routing_error = request.match_info.http_exception
+        if routing_error is None:
+            return
+        if routing_error.status == 405:
+            raise ApiError(
+                405,
+                "METHOD_NOT_ALLOWED",
+                f"Method {request.method} is not allowed on {request.path}",
+                headers={"Allow": routing_error.headers.get("Allow", "")},
+            )
+        raise ApiError(
+            routing_error.status,
+            default_code(routing_error.status),
+            f"No route for {request.method} {request.path}",
+        )
+
+    def _drop(self, request: web.Request, record: RecordedRequest) -> web.StreamResponse:
+        # Close the socket without a byte of response. aiohttp then fails to
+        # write the response returned below, counts it as a client disconnect
+        # and ends the connection quietly (see RequestHandler.finish_response).
+        self._finish(record, None)
+        request.protocol.force_close()
+        return web.Response(status=500)
+
+    def _finish(self, record: RecordedRequest, status: int | None) -> None:
+        for index in range(len(self._requests) - 1, -1, -1):
+            if self._requests[index] is record:
+                self._requests[index] = attrs.evolve(record, status=status)
+                return
+
+
+def _fault_response(fault: Fault, status: int) -> web.Response:
+    headers: CIMultiDict[str] = CIMultiDict(fault.headers)
+    if status in (204, 304):
+        return web.Response(status=status, headers=headers)
+    if fault.body is not None:
+        body = fault.body
+    elif status >= 400:
+        try:
+            phrase = http.HTTPStatus(status).phrase
+        except ValueError:
+            phrase = "Injected fault"
+        body = dumps(error_envelope(default_code(status), phrase))
+    else:
+        body = dumps({"data": None, "errors": None})
+    headers.setdefault("Content-Type", "application/json")
+    return web.Response(status=status, headers=headers, body=body)
+
+
+@contextlib.contextmanager
+def _seeding(state: FakeState) -> Iterator[None]:
+    """Make a seed all-or-nothing, and report API validation errors as ValueError."""
+    tables = {
+        field.name: getattr(state, field.name)
+        for field in attrs.fields(FakeState)
+        if isinstance(getattr(state, field.name), dict)
+    }
+    snapshot = {name: copy.deepcopy(table) for name, table in tables.items()}
+
+    def rollback() -> None:
+        for name, table in tables.items():
+            table.clear()
+            table.update(snapshot[name])
+
+    try:
+        yield
+    except ApiError as exc:
+        rollback()
+        details = f" ({exc.details})" if exc.details else ""
+        raise ValueError(f"{exc.code}: {exc.message}{details}") from exc
+    except BaseException:
+        rollback()
+        raise
+
+
+_FAKE_KEY: Final = web.AppKey("fake", FakeBland)
+
+
+@web.middleware
+async def _pipeline(request: web.Request, handler: Handler) -> web.StreamResponse:
+    return await request.app[_FAKE_KEY]._process(request, handler)
