@@ -17,7 +17,7 @@ from typing import Generic, TypeVar
 
 import attrs
 
-from bland_async._errors import BlandError, InvalidRequestError
+from bland_async._errors import BlandError, InvalidRequestError, RateLimitError
 from bland_async._pagination import AsyncPager
 
 __all__ = ["BulkOutcome", "BulkProgress", "BulkResult", "run_bulk", "stream_bulk"]
@@ -93,6 +93,26 @@ class BulkResult(Generic[_T]):
 
     def __repr__(self) -> str:
         return f"BulkResult(succeeded={len(self.succeeded)}, failed={len(self.failed)})"
+
+
+#: Extra rounds a bulk item gets after its call ended in a 429. A 429 means the request
+#: was refused (never applied), so trying again is always safe; the client-wide pause
+#: keeps it gentle. A bulk job should outlast a rate limit, not give up after 3 attempts.
+RATE_LIMITED_ROUNDS = 5
+
+
+def _persist_through_rate_limits(
+    op: Callable[[str], Awaitable[_T]],
+) -> Callable[[str], Awaitable[_T]]:
+    async def run(item: str) -> _T:
+        for _ in range(RATE_LIMITED_ROUNDS):
+            try:
+                return await op(item)
+            except RateLimitError:
+                continue
+        return await op(item)
+
+    return run
 
 
 def _check_concurrency(concurrency: int) -> None:
@@ -182,6 +202,7 @@ async def run_bulk(
         InvalidRequestError: ``concurrency`` < 1 or ``ids`` is a single string.
     """
     _check_concurrency(concurrency)
+    op = _persist_through_rate_limits(op)
     source = _IdSource(ids)
     counter = _Counter(source.total, on_progress)
     order: list[str] = []
@@ -292,7 +313,7 @@ def stream_bulk(
         InvalidRequestError: ``concurrency`` < 1 or ``ids`` is a single string.
     """
     _check_concurrency(concurrency)
-    stream = _Stream(ids, op, concurrency, on_progress)
+    stream = _Stream(ids, _persist_through_rate_limits(op), concurrency, on_progress)
     pager = AsyncPager(stream.next_batch)
     weakref.finalize(pager, stream.cancel)
     return pager
