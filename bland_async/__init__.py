@@ -34,6 +34,9 @@ from bland_async._errors import (
 from bland_async._options import Timeout
 from bland_async._pagination import AsyncPager
 from bland_async._ratelimit import ClientStats
+from bland_async._resources._eval_agents import AsyncEvalAgents, AsyncEvalAgentVersions
+from bland_async._resources._eval_runs import AsyncEvalRuns, RunWaitTimeoutError
+from bland_async._resources._eval_templates import AsyncEvalTemplates, AsyncEvalUserTemplates
 from bland_async._resources._evals import AsyncEvals
 from bland_async._resources._personas import (
     AsyncPersonaInbound,
@@ -53,6 +56,11 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "AsyncBlandClient",
+    "AsyncEvalAgentVersions",
+    "AsyncEvalAgents",
+    "AsyncEvalRuns",
+    "AsyncEvalTemplates",
+    "AsyncEvalUserTemplates",
     "AsyncEvals",
     "AsyncPager",
     "AsyncPersonaInbound",
@@ -80,6 +88,7 @@ __all__ = [
     "PersonaNotFoundError",
     "RateLimitError",
     "ResponseValidationError",
+    "RunWaitTimeoutError",
     "Timeout",
     "UnprocessableEntityError",
     "Unset",

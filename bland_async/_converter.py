@@ -7,9 +7,8 @@ failure becomes :class:`ResponseValidationError` with cattrs' explanation.
 
 from __future__ import annotations
 
-import enum
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 import cattrs
@@ -18,6 +17,9 @@ from cattrs.gen import make_dict_unstructure_fn
 from bland_async._errors import ResponseValidationError
 from bland_async._types import Unset
 from bland_async.models._base import BlandModel, OpenEnum
+
+if TYPE_CHECKING:
+    import enum
 
 __all__ = ["converter", "make_converter", "structure", "to_json_value"]
 

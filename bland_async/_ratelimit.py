@@ -24,8 +24,9 @@ class ClientStats:
         requests: HTTP attempts sent (retries included).
         retries: Attempts that were retries of an earlier attempt.
         rate_limited: Responses with status 429.
-        rate_limit_wait_seconds: Total time requests spent waiting on a rate-limit pause
-            (summed over requests, so concurrent waits add up).
+        rate_limit_pause_seconds: Wall-clock time the client was paused by 429s.
+        rate_limit_wait_seconds: Time requests spent waiting on a rate-limit pause, summed
+            over requests (concurrent waits add up).
         reconciled: Non-idempotent calls whose outcome was settled by re-reading the
             resource after an ambiguous failure (e.g. ``promote``).
     """
@@ -33,6 +34,7 @@ class ClientStats:
     requests: int = 0
     retries: int = 0
     rate_limited: int = 0
+    rate_limit_pause_seconds: float = 0.0
     rate_limit_wait_seconds: float = 0.0
     reconciled: int = 0
 
@@ -42,6 +44,7 @@ class RateLimitGate:
 
     __slots__ = (
         "_pause_until",
+        "paused",
         "rate_limit_wait",
         "rate_limited",
         "reconciled",
@@ -55,13 +58,17 @@ class RateLimitGate:
         self.retries = 0
         self.rate_limited = 0
         self.rate_limit_wait = 0.0
+        self.paused = 0.0
         self.reconciled = 0
 
     def pause(self, seconds: float) -> None:
         """Hold back every new attempt for ``seconds`` from now (extends, never shortens)."""
         self.rate_limited += 1
-        until = time.monotonic() + max(0.0, seconds)
-        self._pause_until = max(until, self._pause_until)
+        now = time.monotonic()
+        until = now + max(0.0, seconds)
+        if until > self._pause_until:
+            self.paused += until - max(now, self._pause_until)
+            self._pause_until = until
 
     def remaining(self) -> float:
         """Seconds left in the current pause (0 when not paused)."""
@@ -85,6 +92,7 @@ class RateLimitGate:
             requests=self.requests,
             retries=self.retries,
             rate_limited=self.rate_limited,
+            rate_limit_pause_seconds=self.paused,
             rate_limit_wait_seconds=self.rate_limit_wait,
             reconciled=self.reconciled,
         )

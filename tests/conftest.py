@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 import pytest
 
 from bland_async import AsyncBlandClient
 from bland_async._retry import RetryPolicy
 from bland_async.testing import FakeBland
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
 
 #: Retry waits small enough for tests, large enough to be real sleeps.
 FAST_RETRIES = RetryPolicy(backoff_initial=0.001, backoff_max=0.01, retry_after_max=1.0)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -14,6 +14,9 @@ from bland_async import (
     PersonaNotFoundError,
 )
 from bland_async.testing import FakeBland, Fault
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
 
 pytestmark = pytest.mark.anyio
 
@@ -135,7 +138,9 @@ async def test_promote_each_is_lazy_and_batches(fake: FakeBland, bland: AsyncBla
     assert await pager.next_page() is None
 
 
-async def test_abandoned_stream_cancels_its_workers(fake: FakeBland, bland: AsyncBlandClient) -> None:
+async def test_abandoned_stream_cancels_its_workers(
+    fake: FakeBland, bland: AsyncBlandClient
+) -> None:
     ids = seed(fake, 30)
     fake.inject(PROMOTE, Fault.latency(0.05))
     pager = bland.personas.promote_each(ids, concurrency=2)
@@ -150,7 +155,9 @@ async def test_abandoned_stream_cancels_its_workers(fake: FakeBland, bland: Asyn
     assert posts < 10
 
 
-async def test_cancelling_the_caller_stops_the_job(fake: FakeBland, bland: AsyncBlandClient) -> None:
+async def test_cancelling_the_caller_stops_the_job(
+    fake: FakeBland, bland: AsyncBlandClient
+) -> None:
     ids = seed(fake, 40)
     fake.inject(PROMOTE, Fault.latency(0.05))
     task = asyncio.create_task(bland.personas.promote_many(ids, concurrency=4))

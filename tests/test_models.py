@@ -134,7 +134,15 @@ def test_request_bodies_omit_unset_and_keep_null() -> None:
         "mode": "audio",
     }
     assert to_json_value(
-        PathwayCondition(name="n", prompt="p", pathway_id="i", pathway_version="1", start_node_id="s")
-    ) == {"name": "n", "prompt": "p", "pathway_id": "i", "pathway_version": "1", "start_node_id": "s"}
+        PathwayCondition(
+            name="n", prompt="p", pathway_id="i", pathway_version="1", start_node_id="s"
+        )
+    ) == {
+        "name": "n",
+        "prompt": "p",
+        "pathway_id": "i",
+        "pathway_version": "1",
+        "start_node_id": "s",
+    }
     assert repr(UNSET) == "UNSET"
     assert not UNSET

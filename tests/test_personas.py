@@ -37,7 +37,11 @@ async def test_create_get_list_round_trip(fake: FakeBland, bland: AsyncBlandClie
         personality_prompt="Be kind",
         pathway_conditions=[
             PathwayCondition(
-                name="billing", prompt="asks", pathway_id="pw", pathway_version="1", start_node_id="n"
+                name="billing",
+                prompt="asks",
+                pathway_id="pw",
+                pathway_version="1",
+                start_node_id="n",
             )
         ],
         kb_ids=["kb-1"],
@@ -186,7 +190,9 @@ async def test_inbound_attach_detach_settings(fake: FakeBland, bland: AsyncBland
         persona["id"], NUMBER, PersonaSettings(pathway_id="pw", pathway_version=2)
     )
     assert fake.requests[-1].path.endswith("/inbound/%2B14155551234/settings")
-    assert fake.requests[-1].json == {"persona_settings": {"pathway_id": "pw", "pathway_version": 2}}
+    assert fake.requests[-1].json == {
+        "persona_settings": {"pathway_id": "pw", "pathway_version": 2}
+    }
     assert isinstance(settings.id, int)
     assert settings.persona_settings == PersonaSettings(pathway_id="pw", pathway_version=2)
     cleared = await bland.personas.inbound.update_settings(persona["id"], NUMBER, None)
@@ -246,7 +252,10 @@ async def test_iterate_pages_lazily(fake: FakeBland, bland: AsyncBlandClient) ->
         (lambda b: b.personas.inbound.attach("p", "+14155551234"), "list"),
         (lambda b: b.personas.inbound.attach("p", ["4155551234"]), "E.164"),
         (lambda b: b.personas.inbound.detach("p", ["+0123"]), "E.164"),
-        (lambda b: b.personas.inbound.update_settings("p", "+1415", {"pathway_id": "x"}), "Persona"),
+        (
+            lambda b: b.personas.inbound.update_settings("p", "+1415", {"pathway_id": "x"}),
+            "Persona",
+        ),
         (lambda b: b.personas.versions.get("p", ""), "version_id"),
     ],
 )

@@ -236,7 +236,9 @@ async def test_borrowed_session_is_not_closed(fake: FakeBland) -> None:
             await c.personas.list()
             assert c._holder.owned_session() is None
         assert not session.closed
-        async with session.get(fake.url + "/v1/personas", headers={"authorization": "test-key"}) as r:
+        async with session.get(
+            fake.url + "/v1/personas", headers={"authorization": "test-key"}
+        ) as r:
             assert r.status == 200
 
 

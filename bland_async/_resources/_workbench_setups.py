@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Final, Literal
 
 from bland_async._converter import drop_unset
 from bland_async._errors import InvalidRequestError
 from bland_async._pagination import AsyncPager, cursor_pager
-from bland_async._resources._base import Resource, page_params
+from bland_async._resources._base import page_params
+from bland_async._resources._evals_base import EvalsResource
 from bland_async._types import UNSET, Unset
 from bland_async._validation import (
     check_instance,
@@ -18,23 +19,34 @@ from bland_async._validation import (
     check_page_params,
     check_str,
     check_str_list,
+    check_string_map,
 )
 from bland_async.models._common import AttachedAgent, CursorPage
-from bland_async.models._workbench import WorkbenchSetupVersion, WorkbenchSetupVersionListItem
+from bland_async.models._workbench import (
+    WorkbenchSetupListItem,
+    WorkbenchSetupPublishResult,
+    WorkbenchSetupVersion,
+    WorkbenchSetupVersionListItem,
+    WorkbenchSetupWithVersion,
+)
 
 if TYPE_CHECKING:
     from bland_async._transport import Transport
 
 __all__ = ["AsyncWorkbenchSetupVersions", "AsyncWorkbenchSetups"]
 
+_SETUPS: Final = "/v1/evals/workbench-setups"
+_SETUP: Final = "/v1/evals/workbench-setups/{setup_id}"
+_PUBLISH: Final = "/v1/evals/workbench-setups/{setup_id}/publications"
 _VERSIONS: Final = "/v1/evals/workbench-setups/{setup_id}/versions"
 _VERSION: Final = "/v1/evals/workbench-setups/{setup_id}/versions/{version_id}"
 _RUN_MODES: Final = ("text", "audio", "full")
 MAX_SETUP_AGENTS: Final = 20
 MAX_CALL_IDS: Final = 5000
+MAX_NAME: Final = 200
 
 
-class AsyncWorkbenchSetupVersions(Resource):
+class AsyncWorkbenchSetupVersions(EvalsResource):
     """Versions of a workbench setup: ``client.evals.workbench_setups.versions``."""
 
     __slots__ = ()
@@ -58,6 +70,8 @@ class AsyncWorkbenchSetupVersions(Resource):
 
         Raises:
             InvalidRequestError: ``limit`` out of range, or both cursors given.
+            NotFoundError: The setup does not exist.
+            EvalsDisabledError: Evals is not enabled for the organization.
         """
         check_page_params(limit=limit, starting_after=starting_after, ending_before=ending_before)
         return await self._call(
@@ -110,8 +124,10 @@ class AsyncWorkbenchSetupVersions(Resource):
 
         Raises:
             InvalidRequestError: ``name`` is empty or longer than 200 characters.
+            NotFoundError: The setup or source version does not exist.
+            EvalsDisabledError: Evals is not enabled for the organization.
         """
-        check_str("name", name, min_len=1, max_len=200)
+        check_str("name", name, min_len=1, max_len=MAX_NAME)
         check_str("description", description, nullable=True)
         check_str("from_version_id", from_version_id, min_len=1)
         return await self._call(
@@ -129,6 +145,7 @@ class AsyncWorkbenchSetupVersions(Resource):
 
         Raises:
             NotFoundError: The setup or version does not exist.
+            EvalsDisabledError: Evals is not enabled for the organization.
         """
         return await self._call(
             "GET",
@@ -168,8 +185,10 @@ class AsyncWorkbenchSetupVersions(Resource):
         Raises:
             InvalidRequestError: An argument breaks a documented limit.
             VersionNotEditableError: The version is archived (published); fork it first.
+            NotFoundError: The setup or version does not exist.
+            EvalsDisabledError: Evals is not enabled for the organization.
         """
-        check_str("name", name, min_len=1, max_len=200)
+        check_str("name", name, min_len=1, max_len=MAX_NAME)
         check_str("description", description, nullable=True)
         check_int_range("pass_threshold_pct", pass_threshold_pct, 0, 100, nullable=True)
         check_one_of("run_mode", run_mode, _RUN_MODES)
@@ -226,7 +245,7 @@ def check_setup_agents(agents: object) -> None:
         check_str_list(f"{where}.target_level_keys", agent.target_level_keys, min_items=1)
 
 
-class AsyncWorkbenchSetups(Resource):
+class AsyncWorkbenchSetups(EvalsResource):
     """Workbench setups: ``client.evals.workbench_setups``."""
 
     __slots__ = ("versions",)
@@ -234,3 +253,158 @@ class AsyncWorkbenchSetups(Resource):
     def __init__(self, transport: Transport) -> None:
         super().__init__(transport)
         self.versions = AsyncWorkbenchSetupVersions(transport)
+
+    async def list(
+        self,
+        *,
+        limit: int | Unset = UNSET,
+        starting_after: str | Unset = UNSET,
+        ending_before: str | Unset = UNSET,
+    ) -> CursorPage[WorkbenchSetupListItem]:
+        """List one page of the organization's workbench setups.
+
+        Args:
+            limit: Page size, 1 to 100 (API default 25).
+            starting_after: Return setups after this setup id.
+            ending_before: Return setups before this setup id (exclusive with
+                ``starting_after``).
+
+        Raises:
+            InvalidRequestError: ``limit`` out of range, or both cursors given.
+            EvalsDisabledError: Evals is not enabled for the organization.
+        """
+        check_page_params(limit=limit, starting_after=starting_after, ending_before=ending_before)
+        return await self._call(
+            "GET",
+            _SETUPS,
+            CursorPage[WorkbenchSetupListItem],
+            params=page_params(
+                limit=limit, starting_after=starting_after, ending_before=ending_before
+            ),
+        )
+
+    def iterate(
+        self, *, limit: int = 100, starting_after: str | Unset = UNSET
+    ) -> AsyncPager[WorkbenchSetupListItem]:
+        """Iterate over every workbench setup, one page request at a time.
+
+        Args:
+            limit: Page size per request, 1 to 100.
+            starting_after: Start after this setup id.
+
+        Raises:
+            InvalidRequestError: ``limit`` outside 1..100.
+        """
+        check_page_params(limit=limit, starting_after=starting_after)
+
+        async def fetch(cursor: str | None) -> CursorPage[WorkbenchSetupListItem]:
+            return await self.list(
+                limit=limit, starting_after=cursor if cursor is not None else UNSET
+            )
+
+        return cursor_pager(
+            fetch, starting_after=None if isinstance(starting_after, Unset) else starting_after
+        )
+
+    async def create(
+        self, *, name: str, description: str | Unset | None = UNSET
+    ) -> WorkbenchSetupWithVersion:
+        """Create a workbench setup with an empty editable draft (version 1).
+
+        Configure the draft with ``versions.update`` (agents, threshold, run mode),
+        then :meth:`publish`. Not retried after an ambiguous failure.
+
+        Args:
+            name: 1 to 200 characters.
+            description: A description, or ``None`` for none.
+
+        Raises:
+            InvalidRequestError: ``name`` is empty or longer than 200 characters.
+            EvalsDisabledError: Evals is not enabled for the organization.
+        """
+        check_str("name", name, min_len=1, max_len=MAX_NAME)
+        check_str("description", description, nullable=True)
+        return await self._call(
+            "POST",
+            _SETUPS,
+            WorkbenchSetupWithVersion,
+            json=drop_unset({"name": name, "description": description}),
+        )
+
+    async def get(self, setup_id: str) -> WorkbenchSetupWithVersion:
+        """Get a workbench setup with its current (draft) version.
+
+        Raises:
+            NotFoundError: The setup does not exist.
+            EvalsDisabledError: Evals is not enabled for the organization.
+        """
+        return await self._call(
+            "GET", _SETUP, WorkbenchSetupWithVersion, path={"setup_id": setup_id}
+        )
+
+    async def update(
+        self,
+        setup_id: str,
+        *,
+        name: str | Unset = UNSET,
+        description: str | Unset | None = UNSET,
+        active_version_id: str | Unset | None = UNSET,
+        metadata: Mapping[str, str] | Unset = UNSET,
+    ) -> WorkbenchSetupWithVersion:
+        """Update setup-level fields; agents, threshold and run mode live on a version.
+
+        Args:
+            setup_id: The workbench setup.
+            name: 1 to 200 characters.
+            description: New description; ``None`` clears it.
+            active_version_id: Point the published version at another archived
+                version (e.g. to roll back); ``None`` unpublishes the setup.
+            metadata: String keys and values.
+
+        Raises:
+            InvalidRequestError: An argument breaks a documented limit.
+            NotFoundError: The setup does not exist.
+            EvalsDisabledError: Evals is not enabled for the organization.
+        """
+        check_str("name", name, min_len=1, max_len=MAX_NAME)
+        check_str("description", description, nullable=True)
+        check_str("active_version_id", active_version_id, min_len=1, nullable=True)
+        check_string_map("metadata", metadata)
+        return await self._call(
+            "PATCH",
+            _SETUP,
+            WorkbenchSetupWithVersion,
+            path={"setup_id": setup_id},
+            json=drop_unset(
+                {
+                    "name": name,
+                    "description": description,
+                    "active_version_id": active_version_id,
+                    "metadata": dict(metadata) if not isinstance(metadata, Unset) else metadata,
+                }
+            ),
+        )
+
+    async def delete(self, setup_id: str) -> None:
+        """Delete a workbench setup (a soft delete; the API answers 204).
+
+        Raises:
+            NotFoundError: The setup does not exist.
+            EvalsDisabledError: Evals is not enabled for the organization.
+        """
+        await self._raw("DELETE", _SETUP, path={"setup_id": setup_id})
+
+    async def publish(self, setup_id: str) -> WorkbenchSetupPublishResult:
+        """Publish the setup's draft as a new archived version and open a new draft.
+
+        The draft needs at least one attached agent, each with at least one target
+        level key. Not retried after an ambiguous failure (it could publish twice).
+
+        Raises:
+            UnprocessableEntityError: The draft fails the publish checks.
+            NotFoundError: The setup does not exist.
+            EvalsDisabledError: Evals is not enabled for the organization.
+        """
+        return await self._call(
+            "POST", _PUBLISH, WorkbenchSetupPublishResult, path={"setup_id": setup_id}
+        )
