@@ -27,7 +27,16 @@ async def test_demo_promotes_everything_and_reports() -> None:
 
 def test_demo_command_line() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "bland_async", "demo", "--personas", "10", "--rate-limit-every", "0"],
+        [
+            sys.executable,
+            "-m",
+            "bland_async",
+            "demo",
+            "--personas",
+            "10",
+            "--rate-limit-every",
+            "0",
+        ],
         capture_output=True,
         text=True,
         timeout=60,

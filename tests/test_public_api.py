@@ -6,7 +6,7 @@ import importlib
 import inspect
 import subprocess
 import sys
-from types import ModuleType
+from typing import TYPE_CHECKING
 
 import attrs
 import pytest
@@ -14,6 +14,9 @@ import pytest
 import bland_async
 import bland_async.models
 import bland_async.testing
+
+if TYPE_CHECKING:
+    from types import ModuleType
 
 PUBLIC_MODULES = [bland_async, bland_async.models, bland_async.testing]
 

@@ -25,12 +25,35 @@ Point any client at it, the SDK included::
             assert promoted.current_production_version.version_number == 3
             assert [r.status for r in fake.requests] == [429, 200]
 
-Arrange state with `seed_persona`, `seed_workbench_setup` and
-`add_phone_number` (or through the API itself); inspect it through `fake.state`
-(plain JSON dicts, see `FakeState`) and `fake.requests` (`RecordedRequest`).
-Break things with `fake.inject(route, fault, times=, every=, after=)` and the
-`Fault` constructors: `latency`, `status`, `drop`, `malformed`,
-`apply_then_fail`. Turn Evals off with `fake.evals_enabled = False`.
+Arrange state with `seed_persona`, `seed_workbench_setup`, `seed_eval_agent`,
+`seed_user_template`, `seed_run` and `add_phone_number` (or through the API
+itself); inspect it through `fake.state` (plain JSON dicts, see `FakeState`)
+and `fake.requests` (`RecordedRequest`). Break things with
+`fake.inject(route, fault, times=, every=, after=)` and the `Fault`
+constructors: `latency`, `status`, `drop`, `malformed`, `apply_then_fail`.
+Turn Evals off with `fake.evals_enabled = False` (every `/v1/evals` route but
+the status then answers 404).
+
+It serves every Personas (P1-P11) and Evals (E0-E35) endpoint: eval agents and
+workbench setups with their versions (only editable versions PATCH, 409
+`VERSION_NOT_EDITABLE`; publish validates, archives the draft and opens a new
+one, 422 `PUBLISH_VALIDATION_FAILED`; forks don't move the draft; PATCH
+`active_version_id` repoints or, with null, unpublishes; deletes are soft and
+answer 204), runs, estimates and their results, the ten shipped agent templates
+and user templates. Creates answer 200 (workbench setups and their versions:
+201), and every Evals list is a cursor page, newest first (versions: highest
+`version_number` first; run results: in call order).
+
+Runs are deterministic. Each `GET /v1/evals/runs/{run_id}` moves a run one
+step: PENDING → QUEUED → RUNNING (half the calls done) → COMPLETE, PARTIAL
+(some verdicts failed) or FAILED (all did). Verdicts are a pure function of
+the call id and the agent's key; call id prefixes steer them: `fail_` (every
+judge fails), `insufficient_` (insufficient evidence), `top_` / `bottom_`
+(best / worst level, pass / fail) and `slow_` (the run never leaves RUNNING on
+its own). `fake.hold_runs = True` stops polls from moving runs (to test a
+client's wait timeout); `fake.advance_runs(steps)` and
+`fake.complete_run(run_id)` move them by hand. Cancelling a finished run is
+409 `RUN_NOT_CANCELLABLE`.
 
 Run it standalone for manual poking or a demo::
 

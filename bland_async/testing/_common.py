@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 from aiohttp import web
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping, Sequence
+    from collections.abc import Callable, Collection, Mapping, Sequence
 
 __all__ = [
     "ApiError",
@@ -46,6 +46,7 @@ __all__ = [
     "query_int",
     "read_body",
     "require",
+    "unique_slug",
     "validation_error",
 ]
 
@@ -55,6 +56,7 @@ JSONObject = dict[str, Any]
 
 _T = TypeVar("_T")
 
+_SLUG_JUNK: Final = re.compile(r"[^a-z0-9]+")
 _E164: Final = re.compile(r"\+[1-9][0-9]{1,14}")
 _INTEGER: Final = re.compile(r"[+-]?[0-9]+")
 
@@ -352,6 +354,19 @@ def check_string_map(value: object, path: str) -> dict[str, str]:
 def is_e164(value: object) -> bool:
     """Return whether `value` is an E.164 phone number string such as `+14155551234`."""
     return isinstance(value, str) and _E164.fullmatch(value) is not None
+
+
+def unique_slug(name: str, taken: Collection[str], *, sep: str = "-", fallback: str) -> str:
+    """Slug `name` (lower case, runs of other characters become `sep`), unique among `taken`.
+
+    A clash appends `{sep}2`, `{sep}3`, ... (`empathy-check-2`); a name with no
+    letters or digits slugs to `fallback`.
+    """
+    base = _SLUG_JUNK.sub(sep, name.lower()).strip(sep) or fallback
+    key, n = base, 2
+    while key in taken:
+        key, n = f"{base}{sep}{n}", n + 1
+    return key
 
 
 # --- query parameters --------------------------------------------------------

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import copy
 import http
 import logging
 import uuid
@@ -14,14 +13,22 @@ import attrs
 from aiohttp import web
 from multidict import CIMultiDict
 
-from . import _evals_status, _personas, _workbench
+from . import (
+    _eval_agents,
+    _eval_runs,
+    _eval_templates,
+    _evals_status,
+    _personas,
+    _workbench,
+)
 from ._common import ApiError, default_code, dumps, error_envelope
+from ._eval_seeds import EvalSeeds
 from ._faults import Fault, FaultHandle, FaultRegistry
 from ._recorder import RecordedRequest, record_request
-from ._state import STATE_KEY, FakeState
+from ._state import STATE_KEY, FakeState, seeding
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Mapping
+    from collections.abc import Iterable, Mapping
     from types import TracebackType
 
     from aiohttp.typedefs import Handler
@@ -35,13 +42,16 @@ ROUTE_TABLES: Final[tuple[web.RouteTableDef, ...]] = (
     _personas.routes,
     _evals_status.routes,
     _workbench.routes,
+    _eval_agents.routes,
+    _eval_runs.routes,
+    _eval_templates.routes,
 )
 
 _CLIENT_MAX_SIZE: Final = 16 * 2**20
 _SHUTDOWN_TIMEOUT: Final = 1.0
 
 
-class FakeBland:
+class FakeBland(EvalSeeds):
     """A stateful, in-process fake of the Bland Personas and Evals API.
 
     Start it with `async with FakeBland() as fake:` (or `await fake.start()` /
@@ -56,6 +66,9 @@ class FakeBland:
     `AUTH_FAILURE`) → the Evals gate (404 `NOT_FOUND` while `evals_enabled` is
     False) → routing (404 `NOT_FOUND`, 405 `METHOD_NOT_ALLOWED`) → the handler.
     Every answer carries an `x-request-id` header.
+
+    Evals helpers (from `EvalSeeds`): `seed_eval_agent`, `seed_user_template`,
+    `seed_run`, `advance_runs`, `complete_run` and the `hold_runs` switch.
 
     Args:
         api_key: the only accepted `authorization` header value (raw, no scheme).
@@ -213,7 +226,7 @@ class FakeBland:
                 holds a field that is not version-level.
         """
         numbers = list(inbound_numbers)
-        with _seeding(self._state):
+        with seeding(self._state):
             persona_id = _personas.create_persona(
                 self._state, {"name": name, **persona_fields}, with_draft=with_draft
             )
@@ -258,7 +271,7 @@ class FakeBland:
                 and the draft does not meet the publish preconditions.
         """
         state = self._state
-        with _seeding(self._state):
+        with seeding(self._state):
             setup_id = _workbench.create_setup(state, {"name": name, "description": description})
             if metadata is not None:
                 _workbench.update_setup(state, setup_id, {"metadata": dict(metadata)})
@@ -438,38 +451,6 @@ def _fault_response(fault: Fault, status: int) -> web.Response:
         body = dumps({"data": None, "errors": None})
     headers.setdefault("Content-Type", "application/json")
     return web.Response(status=status, headers=headers, body=body)
-
-
-@contextlib.contextmanager
-def _seeding(state: FakeState) -> Iterator[None]:
-    """Make a seed all-or-nothing, and report API validation errors as ValueError."""
-    tables = {
-        field.name: getattr(state, field.name)
-        for field in attrs.fields(FakeState)
-        if isinstance(getattr(state, field.name), dict)
-    }
-    # Seeds add records; the only records they change in place are phone numbers (a small
-    # table), so a shallow copy of the rest restores them. A deep copy of everything made
-    # seeding n personas O(n^2): 1,000 seeds took 15 s.
-    snapshot = {
-        name: copy.deepcopy(table) if name == "phone_numbers" else dict(table)
-        for name, table in tables.items()
-    }
-
-    def rollback() -> None:
-        for name, table in tables.items():
-            table.clear()
-            table.update(snapshot[name])
-
-    try:
-        yield
-    except ApiError as exc:
-        rollback()
-        details = f" ({exc.details})" if exc.details else ""
-        raise ValueError(f"{exc.code}: {exc.message}{details}") from exc
-    except BaseException:
-        rollback()
-        raise
 
 
 _FAKE_KEY: Final = web.AppKey("fake", FakeBland)

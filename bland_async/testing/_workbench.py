@@ -9,7 +9,6 @@ creates another editable version but does not move `current_version_id`.
 from __future__ import annotations
 
 import copy
-import re
 from typing import TYPE_CHECKING, Final
 
 from aiohttp import web
@@ -29,8 +28,10 @@ from ._common import (
     ok,
     read_body,
     require,
+    unique_slug,
     validation_error,
 )
+from ._eval_lifecycle import latest_setup_run, latest_setup_version_run
 from ._state import STATE_KEY
 
 if TYPE_CHECKING:
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "create_setup",
+    "find_setup",
+    "find_version",
     "fork_version",
     "parse_version_patch",
     "publish_setup",
@@ -128,7 +131,8 @@ def check_list_of_agents(value: object, path: str = "attached_agents") -> list[J
 # --- lookups and serialisation ---------------------------------------------------
 
 
-def _setup(state: FakeState, setup_id: str) -> JSONObject:
+def find_setup(state: FakeState, setup_id: str) -> JSONObject:
+    """Return a live setup, or raise 404 `WORKBENCH_SETUP_NOT_FOUND` (also when deleted)."""
     setup = state.workbench_setups.get(setup_id)
     if setup is None or setup["deleted_at"] is not None:
         raise ApiError(
@@ -140,7 +144,8 @@ def _setup(state: FakeState, setup_id: str) -> JSONObject:
     return setup
 
 
-def _version(state: FakeState, setup: JSONObject, version_id: str) -> JSONObject:
+def find_version(state: FakeState, setup: JSONObject, version_id: str) -> JSONObject:
+    """Return a version of `setup`, or 404 `WORKBENCH_SETUP_VERSION_NOT_FOUND`."""
     version = state.workbench_setup_versions.get(version_id)
     if version is None or version["workbench_setup_id"] != setup["id"]:
         raise ApiError(
@@ -159,15 +164,9 @@ def _versions_of(state: FakeState, setup_id: str) -> list[JSONObject]:
     return sorted(versions, key=lambda v: v["version_number"], reverse=True)
 
 
-def _latest_run(state: FakeState, setup_id: str) -> JSONObject | None:
-    # Runs are not modelled yet; the runs module can fill this in.
-    del state, setup_id
-    return None
-
-
 def setup_bundle(state: FakeState, setup_id: str) -> JSONObject:
     """Serialise `{"setup": WorkbenchSetup, "current_version": WorkbenchSetupVersion}`."""
-    setup = _setup(state, setup_id)
+    setup = find_setup(state, setup_id)
     return {
         "setup": copy.deepcopy(setup),
         "current_version": copy.deepcopy(
@@ -190,14 +189,14 @@ def _setup_list_item(state: FakeState, setup: JSONObject) -> JSONObject:
         "active_version_id": active_id,
         "active_version_number": active_number,
         "attached_agent_count": len(draft["attached_agents"]),
-        "latest_run": _latest_run(state, setup["id"]),
+        "latest_run": latest_setup_run(state, setup["id"]),
         "metadata": dict(setup["metadata"]),
         "created_at": setup["created_at"],
         "updated_at": setup["updated_at"],
     }
 
 
-def _version_list_item(version: JSONObject) -> JSONObject:
+def _version_list_item(state: FakeState, version: JSONObject) -> JSONObject:
     return {
         "id": version["id"],
         "workbench_setup_id": version["workbench_setup_id"],
@@ -207,21 +206,13 @@ def _version_list_item(version: JSONObject) -> JSONObject:
         "attached_agent_count": len(version["attached_agents"]),
         "created_by": version["created_by"],
         "created_at": version["created_at"],
-        "latest_run": None,
+        "latest_run": latest_setup_version_run(state, version["id"]),
     }
 
 
-def _slug(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "setup"
-
-
 def _unique_key(state: FakeState, name: str) -> str:
-    base = _slug(name)
     taken = {setup["key"] for setup in state.workbench_setups.values()}
-    key, n = base, 2
-    while key in taken:
-        key, n = f"{base}-{n}", n + 1
-    return key
+    return unique_slug(name, taken, fallback="setup")
 
 
 # --- state rules -----------------------------------------------------------------
@@ -294,7 +285,7 @@ def create_setup(state: FakeState, body: JSONObject) -> str:
 
 def update_setup(state: FakeState, setup_id: str, body: JSONObject) -> None:
     """E14: name, description, active_version_id (archived or null), metadata (replaces)."""
-    setup = _setup(state, setup_id)
+    setup = find_setup(state, setup_id)
     fields: JSONObject = {}
     if "name" in body:
         fields["name"] = check_str(body["name"], "name", min_len=1, max_len=MAX_NAME)
@@ -303,7 +294,7 @@ def update_setup(state: FakeState, setup_id: str, body: JSONObject) -> None:
     if "active_version_id" in body:
         active_id = check_str(body["active_version_id"], "active_version_id", nullable=True)
         if active_id is not None:
-            version = _version(state, setup, active_id)
+            version = find_version(state, setup, active_id)
             if version["state"] != "archived":
                 raise validation_error(
                     "active_version_id",
@@ -318,7 +309,7 @@ def update_setup(state: FakeState, setup_id: str, body: JSONObject) -> None:
 
 def delete_setup(state: FakeState, setup_id: str) -> None:
     """E15: soft delete (then 404 everywhere, absent from lists)."""
-    setup = _setup(state, setup_id)
+    setup = find_setup(state, setup_id)
     now = state.now()
     setup["deleted_at"] = now
     setup["updated_at"] = now
@@ -331,7 +322,7 @@ def publish_setup(state: FakeState, setup_id: str) -> JSONObject:
         ApiError: 422 `PUBLISH_VALIDATION_FAILED` (details `reasons`) unless the
             draft has at least one attached agent and each has a target level key.
     """
-    setup = _setup(state, setup_id)
+    setup = find_setup(state, setup_id)
     draft = state.workbench_setup_versions[setup["current_version_id"]]
     reasons: list[str] = []
     if not draft["attached_agents"]:
@@ -366,15 +357,15 @@ def publish_setup(state: FakeState, setup_id: str) -> JSONObject:
         "workbench_setup_id": setup_id,
         "current_version_id": new_draft["id"],
         "active_version_id": draft["id"],
-        "published_version": _version_list_item(draft),
+        "published_version": _version_list_item(state, draft),
     }
 
 
 def fork_version(state: FakeState, setup_id: str, body: JSONObject) -> JSONObject:
     """E18: a new editable version copied from `from_version_id` (default: the draft)."""
-    setup = _setup(state, setup_id)
+    setup = find_setup(state, setup_id)
     from_id = check_str(body.get("from_version_id"), "from_version_id", nullable=True)
-    source = _version(state, setup, from_id or setup["current_version_id"])
+    source = find_version(state, setup, from_id or setup["current_version_id"])
     name = source["name"]
     if "name" in body:
         name = check_str(body["name"], "name", min_len=1, max_len=MAX_NAME)
@@ -398,8 +389,8 @@ def update_version(
     state: FakeState, setup_id: str, version_id: str, body: JSONObject
 ) -> JSONObject:
     """E20: update an editable version; archived ones are 409 `VERSION_NOT_EDITABLE`."""
-    setup = _setup(state, setup_id)
-    version = _version(state, setup, version_id)
+    setup = find_setup(state, setup_id)
+    version = find_version(state, setup, version_id)
     fields = parse_version_patch(body)
     if version["state"] != "editable":
         raise ApiError(
@@ -481,13 +472,13 @@ async def publish_route(request: web.Request) -> web.Response:
 async def list_versions(request: web.Request) -> web.Response:
     """E17: cursor list of versions, highest `version_number` first."""
     state = _state(request)
-    setup = _setup(state, request.match_info["setup_id"])
+    setup = find_setup(state, request.match_info["setup_id"])
     return ok(
         cursor_page(
             request.query,
             _versions_of(state, setup["id"]),
             id_of=lambda version: version["id"],
-            render=_version_list_item,
+            render=lambda version: _version_list_item(state, version),
         )
     )
 
@@ -503,8 +494,8 @@ async def fork_route(request: web.Request) -> web.Response:
 async def get_version(request: web.Request) -> web.Response:
     """E19: one full version."""
     state = _state(request)
-    setup = _setup(state, request.match_info["setup_id"])
-    return ok(copy.deepcopy(_version(state, setup, request.match_info["version_id"])))
+    setup = find_setup(state, request.match_info["setup_id"])
+    return ok(copy.deepcopy(find_version(state, setup, request.match_info["version_id"])))
 
 
 @routes.patch("/v1/evals/workbench-setups/{setup_id}/versions/{version_id}")
