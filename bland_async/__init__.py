@@ -47,6 +47,21 @@ from bland_async._resources._workbench_setups import (
     AsyncWorkbenchSetups,
     AsyncWorkbenchSetupVersions,
 )
+from bland_async._sync import (
+    BlandClient,
+    EvalAgents,
+    EvalAgentVersions,
+    EvalRuns,
+    Evals,
+    EvalTemplates,
+    EvalUserTemplates,
+    PersonaInbound,
+    Personas,
+    PersonaVersions,
+    WorkbenchSetups,
+    WorkbenchSetupVersions,
+)
+from bland_async._sync_runtime import LoopThreadCallError, SyncPager
 from bland_async._types import UNSET, Unset
 from bland_async.models._common import CursorPage
 
@@ -70,6 +85,7 @@ __all__ = [
     "AsyncWorkbenchSetups",
     "AuthenticationError",
     "BadRequestError",
+    "BlandClient",
     "BlandError",
     "BulkOutcome",
     "BulkProgress",
@@ -78,22 +94,35 @@ __all__ = [
     "ConfigurationError",
     "ConflictError",
     "CursorPage",
+    "EvalAgentVersions",
+    "EvalAgents",
+    "EvalRuns",
+    "EvalTemplates",
+    "EvalUserTemplates",
+    "Evals",
     "EvalsDisabledError",
     "InternalServerError",
     "InvalidRequestError",
+    "LoopThreadCallError",
     "NoDraftVersionError",
     "NotFoundError",
     "PermissionDeniedError",
     "PersonaInUseError",
+    "PersonaInbound",
     "PersonaNotFoundError",
+    "PersonaVersions",
+    "Personas",
     "RateLimitError",
     "ResponseValidationError",
     "RunWaitTimeoutError",
+    "SyncPager",
     "Timeout",
     "UnprocessableEntityError",
     "Unset",
     "VersionNotEditableError",
     "VersionNotFoundError",
+    "WorkbenchSetupVersions",
+    "WorkbenchSetups",
 ]
 
 

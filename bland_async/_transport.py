@@ -188,6 +188,32 @@ class SessionHolder:
         else:  # pragma: no cover - closed from a different loop than it was made on
             session.detach()
 
+    def forget_after_fork(self) -> list[object]:
+        """In a forked child: drop the inherited session without closing anything.
+
+        The inherited connector is marked closed *without* closing its transports (their
+        sockets, and the epoll set they are registered in, are shared with the parent;
+        closing them would break the parent's keep-alive connections). Returns the
+        inherited objects, which the caller must keep alive so no finalizer ever runs.
+        The next call on a new loop creates a new session.
+        """
+        keep: list[object] = []
+        session = self.owned_session()
+        if session is not None:
+            keep.append(session)
+            connector = session.connector
+            if connector is not None:
+                # Private aiohttp attribute (pinned by tests/test_sync_fork.py): with it set,
+                # neither the connector's __del__ nor _close() touches any transport.
+                connector._closed = True
+        if self._guard is not None:
+            keep.append(self._guard)
+        self._session = None
+        self._loop = None
+        self._guard = None
+        self._limiter = None
+        return keep
+
     def owned_session(self) -> aiohttp.ClientSession | None:
         """The session this holder created (``None`` when none, or when borrowed)."""
         if self._session is None or self._session is self._borrowed:
