@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Generic, TypeVar
 
+from bland_async._types import UNSET, Unset
+
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable
 
@@ -78,23 +80,33 @@ def page_pager(
 
 
 def cursor_pager(
-    fetch: Callable[[str | None], Awaitable[CursorPage[_T]]], *, starting_after: str | None = None
+    fetch: Callable[[str | Unset], Awaitable[CursorPage[_T]]],
+    *,
+    starting_after: str | Unset | None = UNSET,
 ) -> AsyncPager[_T]:
-    """Pager for cursor lists: follow ``next_cursor`` while ``has_more`` is true."""
-    state: dict[str, str | bool | None] = {"cursor": starting_after, "done": False}
+    """Pager for cursor lists: follow ``next_cursor`` while ``has_more`` is true.
+
+    ``fetch(cursor)`` gets ``UNSET`` for the first page (unless ``starting_after`` is
+    given), then each page's ``next_cursor``.
+    """
+    state: dict[str, str | Unset | bool] = {
+        "cursor": UNSET if starting_after is None else starting_after,
+        "done": False,
+    }
 
     async def fetch_next() -> list[_T] | None:
         if state["done"]:
             return None
         cursor = state["cursor"]
-        page = await fetch(cursor if isinstance(cursor, str) else None)
+        page = await fetch(cursor if isinstance(cursor, str) else UNSET)
         next_cursor = page.next_cursor
         if next_cursor is None and page.has_more and page.data:
             # Tolerate a server that sets has_more but omits the cursor: use the last id.
             next_cursor = getattr(page.data[-1], "id", None)
         if not page.has_more or not next_cursor or next_cursor == cursor:
             state["done"] = True
-        state["cursor"] = next_cursor
+        else:
+            state["cursor"] = next_cursor
         return page.data or None
 
     return AsyncPager(fetch_next)

@@ -150,13 +150,9 @@ class AsyncEvalAgentVersions(EvalsResource):
         """
         check_page_params(limit=limit, starting_after=starting_after)
 
-        async def fetch(cursor: str | None) -> CursorPage[EvalAgentVersionListItem]:
-            return await self.list(
-                eval_agent_id, limit=limit, starting_after=cursor if cursor is not None else UNSET
-            )
-
         return cursor_pager(
-            fetch, starting_after=None if isinstance(starting_after, Unset) else starting_after
+            lambda cursor: self.list(eval_agent_id, limit=limit, starting_after=cursor),
+            starting_after=starting_after,
         )
 
     async def create(
@@ -330,13 +326,9 @@ class AsyncEvalAgents(EvalsResource):
         """
         check_page_params(limit=limit, starting_after=starting_after)
 
-        async def fetch(cursor: str | None) -> CursorPage[EvalAgentListItem]:
-            return await self.list(
-                limit=limit, starting_after=cursor if cursor is not None else UNSET
-            )
-
         return cursor_pager(
-            fetch, starting_after=None if isinstance(starting_after, Unset) else starting_after
+            lambda cursor: self.list(limit=limit, starting_after=cursor),
+            starting_after=starting_after,
         )
 
     async def create(

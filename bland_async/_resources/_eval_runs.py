@@ -169,18 +169,16 @@ class AsyncEvalRuns(EvalsResource):
         check_one_of("status", status, _STATUSES)
         check_one_of("triggered_by", triggered_by, TRIGGERS)
 
-        async def fetch(cursor: str | None) -> CursorPage[EvalRunListItem]:
-            return await self.list(
+        return cursor_pager(
+            lambda cursor: self.list(
                 eval_agent_id=eval_agent_id,
                 workbench_setup_id=workbench_setup_id,
                 status=status,
                 triggered_by=triggered_by,
                 limit=limit,
-                starting_after=cursor if cursor is not None else UNSET,
-            )
-
-        return cursor_pager(
-            fetch, starting_after=None if isinstance(starting_after, Unset) else starting_after
+                starting_after=cursor,
+            ),
+            starting_after=starting_after,
         )
 
     async def create(
@@ -406,15 +404,14 @@ class AsyncEvalRuns(EvalsResource):
         check_page_params(limit=limit)
         check_instance("include_agent_results", include_agent_results, bool)
 
-        async def fetch(cursor: str | None) -> CursorPage[CallResult]:
-            return await self.call_results(
+        return cursor_pager(
+            lambda cursor: self.call_results(
                 run_id,
                 include_agent_results=include_agent_results,
                 limit=limit,
-                starting_after=cursor if cursor is not None else UNSET,
+                starting_after=cursor,
             )
-
-        return cursor_pager(fetch)
+        )
 
     async def agent_results(
         self,
@@ -461,12 +458,9 @@ class AsyncEvalRuns(EvalsResource):
         """
         check_page_params(limit=limit)
 
-        async def fetch(cursor: str | None) -> CursorPage[AgentResult]:
-            return await self.agent_results(
-                run_id, limit=limit, starting_after=cursor if cursor is not None else UNSET
-            )
-
-        return cursor_pager(fetch)
+        return cursor_pager(
+            lambda cursor: self.agent_results(run_id, limit=limit, starting_after=cursor)
+        )
 
     async def agent_snapshots(self, run_id: str) -> CursorPage[AgentSnapshot]:
         """List the agent versions frozen into a run, in roster order (a single page).

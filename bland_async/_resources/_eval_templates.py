@@ -134,13 +134,9 @@ class AsyncEvalUserTemplates(EvalsResource):
         """
         check_page_params(limit=limit, starting_after=starting_after)
 
-        async def fetch(cursor: str | None) -> CursorPage[UserTemplateListItem]:
-            return await self.list(
-                limit=limit, starting_after=cursor if cursor is not None else UNSET
-            )
-
         return cursor_pager(
-            fetch, starting_after=None if isinstance(starting_after, Unset) else starting_after
+            lambda cursor: self.list(limit=limit, starting_after=cursor),
+            starting_after=starting_after,
         )
 
     async def create(

@@ -94,13 +94,9 @@ class AsyncWorkbenchSetupVersions(EvalsResource):
         """
         check_page_params(limit=limit, starting_after=starting_after)
 
-        async def fetch(cursor: str | None) -> CursorPage[WorkbenchSetupVersionListItem]:
-            return await self.list(
-                setup_id, limit=limit, starting_after=cursor if cursor is not None else UNSET
-            )
-
         return cursor_pager(
-            fetch, starting_after=None if isinstance(starting_after, Unset) else starting_after
+            lambda cursor: self.list(setup_id, limit=limit, starting_after=cursor),
+            starting_after=starting_after,
         )
 
     async def create(
@@ -297,13 +293,9 @@ class AsyncWorkbenchSetups(EvalsResource):
         """
         check_page_params(limit=limit, starting_after=starting_after)
 
-        async def fetch(cursor: str | None) -> CursorPage[WorkbenchSetupListItem]:
-            return await self.list(
-                limit=limit, starting_after=cursor if cursor is not None else UNSET
-            )
-
         return cursor_pager(
-            fetch, starting_after=None if isinstance(starting_after, Unset) else starting_after
+            lambda cursor: self.list(limit=limit, starting_after=cursor),
+            starting_after=starting_after,
         )
 
     async def create(
