@@ -57,11 +57,16 @@ def seed_demo(fake: FakeBland) -> None:
         inbound_numbers=["+14155550101"],
     )
     fake.seed_persona("Scheduler", with_draft=False)
+    judge = fake.seed_eval_agent(
+        "Hallucinations", template_key="hallucination_detection", publish=True
+    )
+    published = fake.state.eval_agents[judge["agent"]["id"]]["active_version_id"]
+    version = fake.state.eval_agent_versions[published]
     agent = {
-        "eval_agent_id": "5d2c2a35-6c9e-4c59-9d0e-6f1f7a0c1a11",
-        "eval_agent_version_id": "0b8f3f4e-2f0e-4d61-a1d5-4f5f3c2f9b22",
+        "eval_agent_id": judge["agent"]["id"],
+        "eval_agent_version_id": published,
         "weight": 60,
-        "target_level_keys": ["good", "excellent"],
+        "target_level_keys": version["target_level_keys"],
     }
     fake.seed_workbench_setup(
         "Onboarding quality check",
