@@ -8,7 +8,7 @@ from bland_async._options import ClientOptions, Timeout, resolve_options
 from bland_async._ratelimit import ClientStats, RateLimitGate
 from bland_async._resources._evals import AsyncEvals
 from bland_async._resources._personas import AsyncPersonas
-from bland_async._transport import SessionHolder, Transport
+from bland_async._transport import SessionHolder, Transport, client_headers
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -64,7 +64,13 @@ class AsyncBlandClient:
             max_concurrency=max_concurrency,
         )
         self._setup(
-            options, SessionHolder(session, max_concurrency=max_concurrency), RateLimitGate()
+            options,
+            SessionHolder(
+                session,
+                max_concurrency=max_concurrency,
+                default_headers=client_headers(options.api_key),
+            ),
+            RateLimitGate(),
         )
 
     def _setup(self, options: ClientOptions, holder: SessionHolder, gate: RateLimitGate) -> None:

@@ -41,6 +41,7 @@ __all__ = ["ApiResponse", "SessionHolder", "Transport", "user_agent"]
 logger: Final = logging.getLogger("bland_async")
 
 _IDEMPOTENT_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
+_JSON_CONTENT_TYPE: Final = {"content-type": "application/json"}
 
 
 class _NotSentError(Exception):
@@ -91,6 +92,11 @@ def user_agent() -> str:
     return _user_agent
 
 
+def client_headers(api_key: str) -> dict[str, str]:
+    """The headers every request of a client carries: the raw key, User-Agent, Accept."""
+    return {"authorization": api_key, "user-agent": user_agent(), "accept": "application/json"}
+
+
 class SessionHolder:
     """The client's aiohttp session: borrowed, or owned and created on first use.
 
@@ -102,6 +108,7 @@ class SessionHolder:
     __slots__ = (
         "_borrowed",
         "_closed",
+        "_default_headers",
         "_guard",
         "_limiter",
         "_loop",
@@ -110,9 +117,15 @@ class SessionHolder:
     )
 
     def __init__(
-        self, session: aiohttp.ClientSession | None, *, max_concurrency: int | None
+        self,
+        session: aiohttp.ClientSession | None,
+        *,
+        max_concurrency: int | None,
+        default_headers: Mapping[str, str] | None = None,
     ) -> None:
         self._borrowed = session
+        # Headers an owned session sends by default (set once, not merged per request).
+        self._default_headers = dict(default_headers or {})
         self._session: aiohttp.ClientSession | None = session
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
@@ -124,6 +137,10 @@ class SessionHolder:
     def closed(self) -> bool:
         """Whether :meth:`close` was called."""
         return self._closed
+
+    def sends_by_default(self, headers: Mapping[str, str]) -> bool:
+        """Whether an owned session already sends exactly ``headers`` on every request."""
+        return self._borrowed is None and self._default_headers == headers
 
     @property
     def limiter(self) -> asyncio.Semaphore | None:
@@ -141,6 +158,7 @@ class SessionHolder:
         if session is not None:
             await self._retire(session)
         session = aiohttp.ClientSession(
+            headers=self._default_headers,
             timeout=aiohttp.ClientTimeout(total=None),
             connector=aiohttp.TCPConnector(limit=100, limit_per_host=0),
             skip_auto_headers=("Content-Type",),
@@ -232,18 +250,21 @@ async def _close_at_loop_shutdown(session: aiohttp.ClientSession) -> AsyncGenera
 class Transport:
     """Sends requests for one client configuration over a shared session and gate."""
 
-    __slots__ = ("_headers", "_holder", "_options", "_rng", "_timeout", "gate")
+    __slots__ = ("_headers", "_holder", "_json_headers", "_options", "_rng", "_timeout", "gate")
 
     def __init__(self, options: ClientOptions, holder: SessionHolder, gate: RateLimitGate) -> None:
         self._options = options
         self._holder = holder
         self.gate = gate
         self._rng = random.Random()
-        self._headers: Final = {
-            "authorization": options.api_key,
-            "user-agent": user_agent(),
-            "accept": "application/json",
-        }
+        headers = client_headers(options.api_key)
+        if holder.sends_by_default(headers):
+            # The session sends them already: per request only what differs.
+            self._headers: Mapping[str, str] | None = None
+            self._json_headers: Mapping[str, str] = _JSON_CONTENT_TYPE
+        else:
+            self._headers = headers
+            self._json_headers = {**headers, **_JSON_CONTENT_TYPE}
         t = options.timeout
         self._timeout = aiohttp.ClientTimeout(total=t.total, connect=t.connect, sock_read=t.read)
 
@@ -305,7 +326,7 @@ class Transport:
         data: bytes | None = None
         if json is not None:
             data = _json.dumps(json)
-            headers = {**headers, "content-type": "application/json"}
+            headers = self._json_headers
         return await self._send_with_retries(
             method,
             route,
@@ -321,7 +342,7 @@ class Transport:
         route: str,
         *,
         url: URL,
-        headers: Mapping[str, str],
+        headers: Mapping[str, str] | None,
         data: bytes | None,
         idempotent: bool,
     ) -> ApiResponse:
@@ -449,7 +470,7 @@ class Transport:
         method: str,
         *,
         url: URL,
-        headers: Mapping[str, str],
+        headers: Mapping[str, str] | None,
         data: bytes | None,
         client_timeout: aiohttp.ClientTimeout,
     ) -> tuple[int, Mapping[str, str], bytes]:

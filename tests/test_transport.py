@@ -307,3 +307,15 @@ def fake_url_and_key() -> object:
     assert isinstance(event, asyncio.Event)
     loop.call_soon_threadsafe(event.set)
     thread.join(5)
+
+
+async def test_with_options_key_overrides_the_shared_sessions_default(
+    fake: FakeBland, bland: AsyncBlandClient
+) -> None:
+    other = bland.with_options(api_key="another-key")
+    with pytest.raises(AuthenticationError):
+        await other.personas.list()
+    assert fake.requests[-1].headers["authorization"] == "another-key"
+    await bland.personas.list()
+    assert fake.requests[-1].headers["authorization"] == "test-key"
+    assert other._holder is bland._holder
