@@ -7,8 +7,9 @@ failure becomes :class:`ResponseValidationError` with cattrs' explanation.
 
 from __future__ import annotations
 
+import types
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, Union, get_args, get_origin
 
 import attrs
 import cattrs
@@ -20,6 +21,7 @@ from bland_async.models._base import BlandModel, OpenEnum
 
 if TYPE_CHECKING:
     import enum
+    from collections.abc import Callable
 
 __all__ = ["converter", "make_converter", "structure", "to_json_value"]
 
@@ -80,6 +82,22 @@ def _structure_bool(value: object, _: type) -> bool:
     return value
 
 
+def _is_optional(t: object) -> bool:
+    args = get_args(t)
+    return get_origin(t) in (Union, types.UnionType) and len(args) == 2 and type(None) in args
+
+
+def _optional_hook(conv: cattrs.Converter, t: object) -> Callable[[object, object], object]:
+    """``X | None`` with the inner hook looked up once (cattrs re-dispatches every call)."""
+    (inner,) = (a for a in get_args(t) if a is not type(None))
+    hook = conv.get_structure_hook(inner)
+
+    def structure_optional(value: object, _: object) -> object:
+        return None if value is None else hook(value, inner)
+
+    return structure_optional
+
+
 def make_converter(*, detailed: bool = False, forbid_extra_keys: bool = False) -> cattrs.Converter:
     """Build a converter with the package's hooks.
 
@@ -98,6 +116,7 @@ def make_converter(*, detailed: bool = False, forbid_extra_keys: bool = False) -
     conv.register_structure_hook(float, _structure_float)
     conv.register_structure_hook(bool, _structure_bool)
     conv.register_structure_hook(Any, _structure_any)
+    conv.register_structure_hook_factory(_is_optional, lambda t: _optional_hook(conv, t))
     # Dispatch follows the MRO: OpenEnum comes before str in an OpenEnum's MRO, so the
     # str-based enums get this hook rather than the `str` one.
     conv.register_structure_hook(OpenEnum, _structure_enum)
