@@ -1,0 +1,173 @@
+"""The production converter's generated structure functions agree with cattrs' own.
+
+The production converter structures models with code that checks the common case inline
+and hands anything else to the converter's hooks; the detailed converter keeps cattrs'
+generated functions. Both must give the same model for every fixture, and the fast one
+must convert or reject every unusual value exactly as the hooks do.
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime
+from types import MappingProxyType
+from typing import Any
+
+import pytest
+
+from bland_async import ResponseValidationError
+from bland_async._converter import converter, make_converter, structure
+from bland_async.models import (
+    CallConfig,
+    Persona,
+    PersonaSettings,
+    PersonaVersion,
+    PersonaVersionType,
+    WorkbenchSetupVersion,
+)
+from tests.fixtures.personas import PERSONA, SETUP_VERSION
+from tests.test_evals_models import CASES
+
+REFERENCE = make_converter(detailed=True)
+
+ALL_CASES = [
+    ("persona", PERSONA, Persona),
+    ("setup version", SETUP_VERSION, WorkbenchSetupVersion),
+    *CASES,
+]
+
+
+@pytest.mark.parametrize(
+    ("payload", "cls"), [c[1:] for c in ALL_CASES], ids=[c[0] for c in ALL_CASES]
+)
+def test_fast_path_equals_cattrs(payload: Any, cls: Any) -> None:
+    fast = converter.structure(copy.deepcopy(payload), cls)
+    assert fast == REFERENCE.structure(copy.deepcopy(payload), cls)
+    assert repr(fast) == repr(REFERENCE.structure(copy.deepcopy(payload), cls))
+
+
+def test_the_production_converter_uses_generated_functions() -> None:
+    hook = converter.get_structure_hook(PersonaVersion)
+    assert hook.__code__.co_filename == "<bland_async structure PersonaVersion>"
+    assert REFERENCE.get_structure_hook(PersonaVersion).__code__.co_filename != (
+        "<bland_async structure PersonaVersion>"
+    )
+
+
+def _version(**changes: Any) -> dict[str, Any]:
+    data = copy.deepcopy(PERSONA["current_draft_version"])
+    data.update(changes)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "expected"),
+    [
+        # Values off the inline path go through the hooks and convert as before.
+        ({"version_number": 4.0}, "version_number", 4),
+        (
+            {"created_at": "2025-09-23T15:13:36"},
+            "created_at",
+            datetime(2025, 9, 23, 15, 13, 36, tzinfo=UTC),
+        ),
+        (
+            {"created_at": "2025-09-23T17:13:36+02:00"},
+            "created_at",
+            datetime(2025, 9, 23, 15, 13, 36, tzinfo=UTC),
+        ),
+        ({"promoted_at": None}, "promoted_at", None),
+        ({"version_type": "staging"}, "version_type", "staging"),
+        ({"version_type": "archived"}, "version_type", PersonaVersionType.ARCHIVED),
+        ({"call_config": {"max_duration": 30}}, "call_config", CallConfig(max_duration=30.0)),
+        ({"call_config": None}, "call_config", None),
+        ({"default_tools": [{"any": ["thing"]}]}, "default_tools", [{"any": ["thing"]}]),
+    ],
+)
+def test_values_off_the_inline_path(changes: dict[str, Any], field: str, expected: object) -> None:
+    data = _version(**changes)
+    fast = structure(data, PersonaVersion)
+    assert getattr(fast, field) == expected
+    assert fast == REFERENCE.structure(data, PersonaVersion)
+
+
+def test_unknown_enum_value_is_an_instance_of_the_enum() -> None:
+    fast = structure(_version(version_type="staging"), PersonaVersion)
+    assert isinstance(fast.version_type, PersonaVersionType)
+    assert not fast.version_type.is_known
+
+
+def test_known_enum_value_is_the_member_itself() -> None:
+    assert structure(_version(version_type="draft"), PersonaVersion).version_type is (
+        PersonaVersionType.DRAFT
+    )
+
+
+def test_missing_keys_take_their_defaults() -> None:
+    data = {
+        "id": "v",
+        "persona_id": "p",
+        "version_type": "draft",
+        "version_number": 1,
+        "created_at": "2025-09-23T15:13:36.348Z",
+        "updated_at": "2025-09-23T15:13:36.348Z",
+    }
+    fast = structure(data, PersonaVersion)
+    assert fast.kb_ids == []
+    assert fast.call_config is None
+    assert fast == REFERENCE.structure(data, PersonaVersion)
+    # Factory defaults are fresh per object.
+    assert fast.kb_ids is not structure(data, PersonaVersion).kb_ids
+
+
+def test_any_mapping_is_accepted() -> None:
+    assert structure(MappingProxyType({"voice": "June"}), CallConfig) == CallConfig(voice="June")
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"version_number": "4"},
+        {"version_number": 4.5},
+        {"version_number": True},
+        {"id": 5},
+        {"id": None},
+        {"orchestration_prompt": 5},
+        {"created_at": 5},
+        {"created_at": "yesterday"},
+        {"promoted_at": 1.5},
+        {"version_type": 5},
+        {"version_type": None},
+        {"call_config": {"record": "yes"}},
+        {"kb_ids": [1]},
+    ],
+    ids=repr,
+)
+def test_bad_values_are_rejected_like_cattrs(bad: dict[str, Any]) -> None:
+    data = _version(**bad)
+    with pytest.raises(ResponseValidationError):
+        structure(data, PersonaVersion)
+    with pytest.raises(Exception):  # noqa: B017, PT011 - any cattrs failure
+        REFERENCE.structure(data, PersonaVersion)
+
+
+def test_missing_required_key_and_non_objects_are_rejected() -> None:
+    data = _version()
+    del data["persona_id"]
+    with pytest.raises(ResponseValidationError, match="persona_id"):
+        structure(data, PersonaVersion)
+    for not_an_object in (["id"], "id", 5, None):
+        with pytest.raises(ResponseValidationError):
+            structure(not_an_object, PersonaSettings)
+    # Stricter than cattrs' own function, which reads a string as an object with no keys.
+    with pytest.raises(ResponseValidationError, match="CallConfig must be an object"):
+        structure(_version(call_config="June"), PersonaVersion)
+    assert REFERENCE.structure("June", CallConfig) == CallConfig()
+
+
+def test_subclass_values_are_normalized_by_the_hooks() -> None:
+    class Text(str):
+        pass
+
+    fast = structure({"pathway_id": Text("p"), "pathway_version": 2}, PersonaSettings)
+    assert fast == PersonaSettings(pathway_id="p", pathway_version=2.0)
+    assert type(fast.pathway_version) is float
