@@ -4,7 +4,8 @@
 first call the runtime starts a daemon thread running ``anyio.run()`` (asyncio backend)
 with a :class:`anyio.from_thread.BlockingPortal` inside; the ``AsyncBlandClient``'s
 aiohttp session is created on that loop (lazily, by the transport) and only ever touched
-there. A call submits the coroutine with ``portal.start_task_soon`` and waits on the
+there. A call submits the coroutine with ``portal.start_task_soon`` (a portal whose
+submission does not wait for the loop: see :func:`_one_hop_portal`) and waits on the
 returned :class:`concurrent.futures.Future`: one thread hop there, the result back.
 
 Life cycle, as measured in ``notes/sync-facade.md``:
@@ -32,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import contextvars
 import os
 import sys
 import threading
@@ -116,6 +118,46 @@ class _Call:
             waiter.wait(timeout)
 
 
+def _one_hop_portal(loop: asyncio.AbstractEventLoop) -> BlockingPortal:  # call it on ``loop``
+    """Make anyio's ``BlockingPortal``, with a submission that does not wait for the loop.
+
+    ``BlockingPortal.start_task_soon`` blocks the caller until the loop thread has spawned
+    the task (a thread hop), and then the caller waits on the result (a second one). This
+    portal schedules the spawn with ``call_soon_threadsafe`` and returns at once, so a
+    call costs one hop; the task still runs in the portal's task group through
+    ``_call_func`` (a cancel scope tied to the future), so cancelling the future and
+    ``portal.stop(cancel_remaining=True)`` behave as before. Relies on two private
+    members of anyio's portal (``_task_group``, ``_call_func``): pinned by
+    ``tests/test_sync_runtime.py``.
+    """
+    from anyio.from_thread import BlockingPortal  # noqa: PLC0415
+
+    class OneHopPortal(BlockingPortal):
+        def _spawn_task_from_thread(
+            self,
+            func: Callable[..., Any],
+            args: tuple[Any, ...],
+            kwargs: dict[str, Any],
+            name: object,
+            future: concurrent.futures.Future[Any],
+        ) -> None:
+            def spawn() -> None:
+                try:
+                    self._task_group.start_soon(
+                        self._call_func, func, args, kwargs, future, name=name
+                    )
+                except BaseException as exc:  # the portal stopped meanwhile
+                    if future.set_running_or_notify_cancel():
+                        future.set_exception(exc)
+
+            # Run it in the loop's own context (not the caller's): anyio detects its
+            # backend from there.
+            loop.call_soon_threadsafe(spawn, context=loop_context)
+
+    loop_context = contextvars.copy_context()
+    return OneHopPortal()
+
+
 class _LoopThread:
     """A daemon thread running an asyncio loop with a blocking portal.
 
@@ -158,12 +200,11 @@ class _LoopThread:
 
     async def _main(self) -> None:
         import anyio  # noqa: PLC0415
-        from anyio.from_thread import BlockingPortal  # noqa: PLC0415
 
         self.loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
         try:
-            async with BlockingPortal() as portal:
+            async with _one_hop_portal(self.loop) as portal:
                 self.portal = portal
                 self._ready.set()
                 await self._stop.wait()
@@ -242,10 +283,10 @@ class SyncRuntime:
     def call(self, fn: Callable[_P, Awaitable[_T]], /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
         """Run ``await fn(*args, **kwargs)`` on the loop thread and return its result.
 
-        One hop: the call is submitted with ``portal.start_task_soon`` and this thread
-        waits on the returned future. If the wait is interrupted (``KeyboardInterrupt``, a
-        signal handler raising), the task is cancelled and given up to ``CANCEL_GRACE``
-        seconds to unwind before the interruption propagates.
+        One hop: the call is submitted with ``portal.start_task_soon`` (which returns at
+        once) and this thread waits on the returned future. If the wait is interrupted
+        (``KeyboardInterrupt``, a signal handler raising), the task is cancelled and given
+        up to ``CANCEL_GRACE`` seconds to unwind before the interruption propagates.
 
         Raises:
             BlandError: The client is closed (or was closed during the call).

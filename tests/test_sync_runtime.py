@@ -81,6 +81,33 @@ def test_calls_forward_and_return_models(
     assert sync_client.stats.requests == 2
 
 
+def test_a_call_is_one_thread_hop(
+    sync_client: BlandClient, threaded_fake: ThreadedFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The caller blocks once per call (on the result), not also while the task is spawned.
+
+    anyio's stock ``BlockingPortal.start_task_soon`` waits for the loop thread to spawn the
+    task before returning: two blocking waits (two thread hops) per call.
+    """
+    import concurrent.futures
+
+    persona = threaded_fake.seed_persona()
+    sync_client.personas.get(persona["id"])  # the loop thread is up
+    caller = threading.get_ident()
+    waits: list[str] = []
+    original = concurrent.futures.Future.result
+
+    def counting_result(self: concurrent.futures.Future[Any], timeout: float | None = None) -> Any:
+        if threading.get_ident() == caller:
+            waits.append("wait")
+        return original(self, timeout)
+
+    monkeypatch.setattr(concurrent.futures.Future, "result", counting_result)
+    for _ in range(3):
+        sync_client.personas.get(persona["id"])
+    assert waits == ["wait"] * 3
+
+
 def test_errors_raised_on_the_loop_reach_the_caller(sync_client: BlandClient) -> None:
     from bland_async import PersonaNotFoundError
 
