@@ -152,7 +152,11 @@ class APIStatusError(BlandError):
         return f"{self.status}{code}: {self.message}{where}{rid}"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild, (type(self), (self.message,), dict(self.__dict__)))
+        state = dict(self.__dict__)
+        bases = _BOTH_BASES.get(type(self))
+        if bases is not None:  # a class made for an unexpected status: rebuilt, not imported
+            return (_rebuild_both, (*bases, (self.message,), state))
+        return (_rebuild, (type(self), (self.message,), state))
 
 
 class BadRequestError(APIStatusError, status=400):
@@ -249,18 +253,55 @@ class ResponseValidationError(BlandError):
 
 
 def status_error_class(status: int, code: str | None) -> type[APIStatusError]:
-    """Pick the most specific class for a status and an API error code."""
+    """Pick the most specific class for a status and an API error code.
+
+    The API documents its error codes but not the statuses that carry them, so the
+    code's class does not depend on the status the SDK assumed: ``NO_DRAFT_VERSION``
+    answered with 400 is a :class:`NoDraftVersionError` that is also a
+    :class:`BadRequestError`.
+    """
     by_code = APIStatusError._by_code.get(code) if code else None
-    if by_code is not None and by_code.status_code == status:
-        return by_code
     by_status = APIStatusError._by_status.get(status)
-    if by_status is not None:
-        return by_status
-    if by_code is not None:
+    if by_status is None and status >= 500:
+        by_status = InternalServerError
+    if by_code is None:
+        return by_status or APIStatusError
+    if by_status is None or issubclass(by_code, by_status):
         return by_code
-    if status >= 500:
-        return InternalServerError
-    return APIStatusError
+    return _both(by_code, by_status)
+
+
+#: Classes made by :func:`_both`, and the two classes each was made from.
+_BOTH: dict[tuple[type[APIStatusError], type[APIStatusError]], type[APIStatusError]] = {}
+_BOTH_BASES: dict[type[APIStatusError], tuple[type[APIStatusError], type[APIStatusError]]] = {}
+
+
+def _both(by_code: type[APIStatusError], by_status: type[APIStatusError]) -> type[APIStatusError]:
+    """A subclass of both ``by_code`` and ``by_status`` (made once per pair)."""
+    cls = _BOTH.get((by_code, by_status))
+    if cls is None:
+        cls = type(
+            by_code.__name__,
+            (by_code, by_status),
+            {
+                "__doc__": by_code.__doc__,
+                "__module__": by_code.__module__,
+                "__qualname__": by_code.__qualname__,
+                "status_code": by_status.status_code,
+            },
+        )
+        _BOTH[by_code, by_status] = cls
+        _BOTH_BASES[cls] = (by_code, by_status)
+    return cls
+
+
+def _rebuild_both(
+    by_code: type[APIStatusError],
+    by_status: type[APIStatusError],
+    args: tuple[Any, ...],
+    state: dict[str, Any],
+) -> Any:
+    return _rebuild(_both(by_code, by_status), args, state)
 
 
 def make_status_error(

@@ -37,8 +37,11 @@ class RetryPolicy:
 
     def backoff(self, retry_index: int, rng: random.Random | None = None) -> float:
         """Full-jitter exponential backoff for the ``retry_index``-th retry (0-based)."""
-        ceiling = min(self.backoff_max, self.backoff_initial * (2**retry_index))
-        return (rng or random).uniform(0.0, ceiling)
+        return (rng or random).uniform(0.0, self.backoff_ceiling(retry_index))
+
+    def backoff_ceiling(self, retry_index: int) -> float:
+        """The exponential backoff ceiling for the ``retry_index``-th retry (no jitter)."""
+        return min(self.backoff_max, self.backoff_initial * (2**retry_index))
 
     def status_delay(
         self, status: int, headers: dict[str, str], *, idempotent: bool

@@ -360,6 +360,8 @@ class Transport:
         debug = logger.isEnabledFor(logging.DEBUG)
         last_error: BlandError | None = None
         for attempt in range(attempts):
+            if attempt and holder.closed:  # closed while this call was failing
+                raise BlandError("this client was closed during the call") from last_error
             if gate._pause_until and not await gate.wait(deadline):
                 break
             remaining = deadline - time.monotonic()

@@ -105,13 +105,27 @@ def test_legacy_and_text_bodies() -> None:
     assert strings.message == "a; b"
 
 
-def test_code_class_only_used_with_its_status() -> None:
-    # NO_DRAFT_VERSION is registered under 409; under another status the status wins.
+def test_code_class_whatever_the_status() -> None:
+    # The docs name the codes, not their statuses: the code's class is used under any
+    # status, and is then also the status's class.
     body = {"errors": [{"error": "NO_DRAFT_VERSION", "message": "m"}]}
     assert type(make_status_error(409, body, headers={})) is NoDraftVersionError
-    assert type(make_status_error(400, body, headers={})) is BadRequestError
-    unknown = make_status_error(499, body, headers={})
-    assert type(unknown) is NoDraftVersionError
+    as_400 = make_status_error(400, body, headers={})
+    assert isinstance(as_400, NoDraftVersionError)
+    assert isinstance(as_400, BadRequestError)
+    assert (as_400.status, as_400.code, type(as_400).__name__) == (
+        400,
+        "NO_DRAFT_VERSION",
+        "NoDraftVersionError",
+    )
+    assert type(make_status_error(400, body, headers={})) is type(as_400)  # made once
+    as_502 = make_status_error(502, body, headers={})
+    assert isinstance(as_502, NoDraftVersionError)
+    assert isinstance(as_502, InternalServerError)
+    assert type(make_status_error(499, body, headers={})) is NoDraftVersionError
+    copy = pickle.loads(pickle.dumps(as_400))
+    assert type(copy) is type(as_400)
+    assert copy.__dict__ == as_400.__dict__
 
 
 def test_hierarchy() -> None:

@@ -1,15 +1,20 @@
 from __future__ import annotations
 
+import anyio
 import pytest
 
 from bland_async import (
+    APIConnectionError,
+    APITimeoutError,
     AsyncBlandClient,
     BadRequestError,
+    InternalServerError,
     InvalidRequestError,
     NoDraftVersionError,
     NotFoundError,
     PersonaInUseError,
     PersonaNotFoundError,
+    Timeout,
 )
 from bland_async.models import (
     CallConfig,
@@ -140,9 +145,11 @@ async def test_promote_after_5xx_that_applied(fake: FakeBland, bland: AsyncBland
     assert len(await bland.personas.versions.list(persona["id"])) == 3
 
 
-async def test_promote_resends_when_not_applied(fake: FakeBland, bland: AsyncBlandClient) -> None:
+async def test_promote_resends_after_a_settled_error_that_applied_nothing(
+    fake: FakeBland, bland: AsyncBlandClient
+) -> None:
     persona = fake.seed_persona(name="A", draft_changes={"personality_prompt": "v2"})
-    fake.inject(PROMOTE, Fault.drop(), times=1)  # dropped before applying
+    fake.inject(PROMOTE, Fault.status(500), times=1)  # the server answered: nothing applied
     promoted = await bland.personas.promote(persona["id"])
     assert [r.method for r in fake.requests] == ["POST", "GET", "POST"]
     assert promoted.current_production_version is not None
@@ -150,11 +157,59 @@ async def test_promote_resends_when_not_applied(fake: FakeBland, bland: AsyncBla
     assert len(await bland.personas.versions.list(persona["id"])) == 3
 
 
+async def test_promote_never_resends_when_the_outcome_is_unknown(
+    fake: FakeBland, bland: AsyncBlandClient
+) -> None:
+    persona = fake.seed_persona(name="A", draft_changes={"personality_prompt": "v2"})
+    fake.inject(PROMOTE, Fault.drop(), times=1)  # no answer: it may have been applied
+    with pytest.raises(APIConnectionError, match="closed the connection") as info:
+        await bland.personas.promote(persona["id"])
+    assert info.value.may_have_been_applied
+    # Looked (max_retries + 1 times), never sent it again.
+    assert [r.method for r in fake.requests] == ["POST", "GET", "GET", "GET"]
+    assert bland.stats.reconciled == 0
+
+
+async def test_promote_still_running_when_the_client_timed_out_is_never_doubled(
+    fake: FakeBland,
+) -> None:
+    """The server applies the promotion after the client gave up waiting for it."""
+    persona = fake.seed_persona(name="A", draft_changes={"personality_prompt": "v2"})
+    fake.inject(PROMOTE, Fault.latency(0.3), times=1)
+    # Retry waits of milliseconds: the client stops looking long before the server applies.
+    async with fast_client(fake, timeout=Timeout(total=0.1)) as client:
+        with pytest.raises(APITimeoutError) as info:
+            await client.personas.promote(persona["id"])
+    assert info.value.may_have_been_applied
+    await anyio.sleep(0.4)  # the server finishes the one promotion it received
+    assert [r.method for r in fake.requests] == ["POST", "GET", "GET", "GET"]
+    versions = fake.state.persona_versions.values()
+    assert len([v for v in versions if v["persona_id"] == persona["id"]]) == 3
+
+
+async def test_promote_waits_to_see_a_slow_promotion_applied(fake: FakeBland) -> None:
+    persona = fake.seed_persona(name="A", draft_changes={"personality_prompt": "v2"})
+    fake.inject(PROMOTE, Fault.latency(0.3), times=1)
+    async with AsyncBlandClient(
+        api_key=fake.api_key, base_url=fake.url, timeout=Timeout(total=0.1)
+    ) as client:  # default backoff: looks 0.5 s later, by when the server has applied it
+        promoted = await client.personas.promote(persona["id"])
+        assert client.stats.reconciled == 1
+    assert [r.method for r in fake.requests] == ["POST", "GET"]
+    assert promoted.current_production_version is not None
+    assert (
+        promoted.current_production_version.promoted_from_version_id
+        == (persona["current_draft_version_id"])
+    )
+    versions = fake.state.persona_versions.values()
+    assert len([v for v in versions if v["persona_id"] == persona["id"]]) == 3
+
+
 async def test_promote_gives_up_after_max_retries(fake: FakeBland) -> None:
     persona = fake.seed_persona(name="A", draft_changes={"personality_prompt": "v2"})
-    fake.inject(PROMOTE, Fault.drop())
+    fake.inject(PROMOTE, Fault.status(500))
     async with fast_client(fake, max_retries=1) as client:
-        with pytest.raises(Exception, match="closed the connection"):
+        with pytest.raises(InternalServerError):
             await client.personas.promote(persona["id"])
     assert [r.method for r in fake.requests] == ["POST", "GET", "POST", "GET"]
 

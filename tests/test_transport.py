@@ -230,6 +230,20 @@ async def test_closed_client_raises_our_error(fake: FakeBland) -> None:
         await client.personas.list()
 
 
+async def test_closing_during_a_failing_call_raises_our_error(fake: FakeBland) -> None:
+    """A GET failing while the client is closed is not retried into aiohttp's RuntimeError."""
+    persona = fake.seed_persona(name="A")
+    fake.inject("GET /v1/personas/{persona_id}", Fault.latency(0.2), times=1)
+    client = fast_client(fake)
+    await client.personas.list()  # the session exists
+    call = asyncio.create_task(client.personas.get(persona["id"]))
+    await asyncio.sleep(0.05)  # the GET is in flight
+    await client.aclose()  # closes its connection: the GET fails and would be retried
+    with pytest.raises(BlandError, match="closed") as info:
+        await call
+    assert not isinstance(info.value, RuntimeError)
+
+
 async def test_borrowed_session_is_not_closed(fake: FakeBland) -> None:
     async with aiohttp.ClientSession() as session:
         async with AsyncBlandClient(api_key=fake.api_key, base_url=fake.url, session=session) as c:

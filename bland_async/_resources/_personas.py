@@ -45,6 +45,8 @@ _VERSION: Final = "/v1/personas/{persona_id}/versions/{version_id}"
 _ATTACH: Final = "/v1/personas/{persona_id}/inbound/attach"
 _DETACH: Final = "/v1/personas/{persona_id}/inbound/detach"
 _SETTINGS: Final = "/v1/personas/{persona_id}/inbound/{phone_number}/settings"
+#: Gateway errors: the server behind the gateway may still be applying the request.
+_GATEWAY_STATUSES: Final = frozenset({502, 504})
 
 
 class AsyncPersonaVersions(Resource):
@@ -306,19 +308,26 @@ class AsyncPersonas(Resource):
     async def promote(self, persona_id: str) -> Persona:
         """Promote the persona's current draft to a new production version.
 
-        The previous production version is archived; the draft stays as it is. If the
-        response is lost after the request was sent (a reset connection, a read
-        timeout, a 5xx), the persona is re-read: when production was already promoted
-        from the current draft (and the draft has not changed since) the call succeeds
-        with that state, otherwise the promotion is sent again. So a flaky network never
+        The previous production version is archived; the draft stays as it is. Promote
+        is not idempotent, so it is never resent blindly. When the outcome of a request
+        is unknown (the response was lost to a reset connection or a read timeout, or a
+        gateway answered 502/504 while the server may still be working), the persona is
+        re-read a few times, with backoff: if production was promoted from the current
+        draft (after the draft's last edit) the call succeeds with that state, otherwise
+        the error is raised with ``may_have_been_applied=True`` and nothing is resent.
+        Only after a server error that settles the request (500, 503, ...) and a re-read
+        that shows nothing applied is the promotion sent again. So a flaky network never
         yields two new production versions for one call.
 
         Raises:
             NoDraftVersionError: The persona has no draft to promote.
             PersonaNotFoundError: The persona does not exist.
-            APIConnectionError: The network kept failing for every attempt.
+            APIConnectionError: The network kept failing, or the outcome stayed unknown
+                (``may_have_been_applied`` tells which).
+            InternalServerError: The server kept failing.
         """
         transport = self._transport
+        policy = transport.options.retry_policy
         rounds = transport.options.max_retries + 1
         last_error: BlandError | None = None
         for round_index in range(rounds):
@@ -329,15 +338,21 @@ class AsyncPersonas(Resource):
             except APIConnectionError as exc:
                 if not exc.may_have_been_applied:
                     raise
+                settled = False
                 last_error = exc
             except InternalServerError as exc:
+                settled = exc.status not in _GATEWAY_STATUSES
                 last_error = exc
-            # The promotion may have been applied: give a slow server a moment, then look.
-            await asyncio.sleep(transport.options.retry_policy.backoff(round_index))
-            persona = await self.get(persona_id)
-            if _production_reflects_draft(persona):
-                transport.gate.reconciled += 1
-                return persona
+            # It may have been applied, perhaps still is being applied: look, with backoff.
+            looks = 1 if settled else rounds
+            for look in range(looks):
+                await asyncio.sleep(policy.backoff_ceiling(round_index + look))
+                persona = await self.get(persona_id)
+                if _production_reflects_draft(persona):
+                    transport.gate.reconciled += 1
+                    return persona
+            if not settled:
+                break  # the outcome is unknown: resending could promote twice
         assert last_error is not None
         raise last_error
 
