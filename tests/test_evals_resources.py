@@ -1,7 +1,7 @@
 """Agents, runs and templates: what goes on the wire and what comes back.
 
-The fake does not serve these routes yet, so a small canned server answers with the
-fixtures of bland-api.md §3.2 and records the requests.
+A small canned server answers with the documented fixtures of bland-api.md §3.2 and
+records the requests (the fake serves these routes too: see test_evals_workflow.py).
 """
 
 from __future__ import annotations

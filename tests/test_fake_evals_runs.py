@@ -402,6 +402,41 @@ async def test_run_lookups(api: Api, fake: FakeBland) -> None:
     assert fake.state.eval_runs == {}
 
 
+async def test_setup_roster_targets_must_be_levels(api: Api, fake: FakeBland) -> None:
+    graded, booked, _ = _agents(fake)
+
+    def attached(agent_id: str, targets: list[str]) -> dict[str, Any]:
+        version_id = fake.state.eval_agents[agent_id]["active_version_id"]
+        return {
+            "eval_agent_id": agent_id,
+            "eval_agent_version_id": version_id,
+            "weight": 10,
+            "target_level_keys": targets,
+        }
+
+    # a draft setup version is not publish-checked, and runs may pin it
+    cases = [
+        (graded, ["good", "great"], "[1] 'great' does not match any level_key"),
+        (booked, ["pass"], " must be empty for a pass/fail judge (no levels)"),
+    ]
+    for runs, (agent_id, targets, problem) in enumerate(cases):
+        setup = fake.seed_workbench_setup(
+            "S", attached_agents=[attached(graded, ["ok"]), attached(agent_id, targets)]
+        )
+        ids = {
+            "workbench_setup_id": setup["setup"]["id"],
+            "workbench_setup_version_id": setup["current_version"]["id"],
+        }
+        for path in (RUNS, f"{RUNS}/estimates"):
+            reply = await api.post(path, json={"call_ids": ["c1"], **ids})
+            assert_validation_error(reply, "workbench_setup_version_id")
+            assert f"attached_agents[1].target_level_keys{problem}" in reply.error["message"]
+        assert len(fake.state.eval_runs) == runs
+        # explicit attached_agents replace the roster, so its targets are not checked
+        run = await _create(api, _body(graded, **ids))
+        assert run["workbench_setup_version_id"] == ids["workbench_setup_version_id"]
+
+
 # --- estimates ---------------------------------------------------------------------
 
 
@@ -739,15 +774,18 @@ async def test_unknown_run(api: Api, fake: FakeBland) -> None:
 
 
 async def test_list_runs(api: Api, fake: FakeBland) -> None:
-    graded, booked, _ = _agents(fake)
+    graded, booked, audio = _agents(fake)
+    audio_version = fake.state.eval_agents[audio]["active_version_id"]
     setup = fake.seed_workbench_setup(
         "S",
         attached_agents=[
             {
-                "eval_agent_id": booked,
-                "eval_agent_version_id": fake.state.eval_agents[booked]["active_version_id"],
+                "eval_agent_id": audio,
+                "eval_agent_version_id": audio_version,
                 "weight": 1,
-                "target_level_keys": ["x"],
+                "target_level_keys": fake.state.eval_agent_versions[audio_version][
+                    "target_level_keys"
+                ],
             }
         ],
         publish=True,
@@ -768,7 +806,8 @@ async def test_list_runs(api: Api, fake: FakeBland) -> None:
     assert await ids(status="COMPLETE") == [first["id"]]
     assert await ids(status="PENDING") == [third["id"], second["id"]]
     assert await ids(triggered_by="auto") == [second["id"]]
-    assert await ids(eval_agent_id=booked) == [third["id"], second["id"]]
+    assert await ids(eval_agent_id=booked) == [second["id"]]
+    assert await ids(eval_agent_id=audio) == [third["id"]]
     assert await ids(eval_agent_id=graded, triggered_by="manual") == [first["id"]]
     assert await ids(workbench_setup_id=setup["setup"]["id"]) == [third["id"]]
     assert await ids(eval_agent_id="nope") == []

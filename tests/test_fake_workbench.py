@@ -93,10 +93,23 @@ AGENT = {
     "weight": 40,
     "target_level_keys": ["good"],
 }
+LEVELS = [
+    {"level_key": "bad", "label": "Bad", "prompt_md": "b"},
+    {"level_key": "good", "label": "Good", "prompt_md": "g"},
+]
 
 
 def _setup_path(bundle: dict[str, Any], suffix: str = "") -> str:
     return f"{SETUPS}/{bundle['setup']['id']}{suffix}"
+
+
+def _judge(fake: FakeBland, name: str = "Judge") -> dict[str, Any]:
+    """AGENT for a real published graded judge (levels bad/good): publishing checks the roster."""
+    agent = fake.seed_eval_agent(name, levels=LEVELS, target_level_keys=["good"], publish=True)
+    return AGENT | {
+        "eval_agent_id": agent["agent"]["id"],
+        "eval_agent_version_id": agent["agent"]["active_version_id"],
+    }
 
 
 # --- setups ----------------------------------------------------------------------------
@@ -197,7 +210,7 @@ async def test_patch_setup_validation(
 
 
 async def test_repoint_and_unpublish(api: Api, fake: FakeBland) -> None:
-    bundle = fake.seed_workbench_setup(name="QA", attached_agents=[AGENT], publish=True)
+    bundle = fake.seed_workbench_setup(name="QA", attached_agents=[_judge(fake)], publish=True)
     first_published = bundle["setup"]["active_version_id"]
     second = (await api.post(_setup_path(bundle, "/publications"))).data
     assert second["active_version_id"] != first_published
@@ -240,7 +253,7 @@ async def test_delete_setup_is_soft(api: Api, fake: FakeBland) -> None:
 
 async def test_list_setups_items(api: Api, fake: FakeBland) -> None:
     published = fake.seed_workbench_setup(
-        name="Pub", metadata={"k": "v"}, attached_agents=[AGENT], publish=True
+        name="Pub", metadata={"k": "v"}, attached_agents=[_judge(fake)], publish=True
     )
     # the draft count is what list items report: change the draft only
     await api.patch(
@@ -268,7 +281,7 @@ async def test_list_setups_items(api: Api, fake: FakeBland) -> None:
 
 async def test_publish(api: Api, fake: FakeBland) -> None:
     bundle = fake.seed_workbench_setup(
-        name="QA", attached_agents=[AGENT], pass_threshold_pct=80, default_call_ids=["c1"]
+        name="QA", attached_agents=[_judge(fake)], pass_threshold_pct=80, default_call_ids=["c1"]
     )
     draft = bundle["current_version"]
     result = (await api.post(_setup_path(bundle, "/publications"))).data
@@ -319,14 +332,67 @@ async def test_publish_preconditions(api: Api, fake: FakeBland) -> None:
 
     # The API refuses empty target_level_keys on PATCH, so arrange it in state.
     draft = fake.state.workbench_setup_versions[bundle["current_version"]["id"]]
-    draft["attached_agents"] = [AGENT, AGENT | {"target_level_keys": []}]
+    judge = _judge(fake)
+    draft["attached_agents"] = [judge, judge | {"target_level_keys": []}]
     reply = await api.post(_setup_path(bundle, "/publications"))
     assert reply.status == 422
     assert reply.error["details"]["reasons"] == [
-        "attached_agents[1] (agent-1) has no target level keys."
+        f"attached_agents[1] ({judge['eval_agent_id']}) has no target level keys."
     ]
     assert fake.state.workbench_setups[bundle["setup"]["id"]]["active_version_id"] is None
     assert len(fake.state.workbench_setup_versions) == 1
+
+
+async def _refused(api: Api, fake: FakeBland, roster: list[dict[str, Any]]) -> list[str]:
+    """Attach `roster` (PATCH checks its shape only), publish, expect 422; return the reasons."""
+    bundle = fake.seed_workbench_setup(name="QA", attached_agents=roster)
+    reply = await api.post(_setup_path(bundle, "/publications"))
+    assert reply.status == 422, reply.body
+    error = reply.error
+    assert (error["error"], list(error["details"])) == ("PUBLISH_VALIDATION_FAILED", ["reasons"])
+    assert fake.state.workbench_setups[bundle["setup"]["id"]]["active_version_id"] is None
+    assert [v["state"] for v in fake.state.workbench_setup_versions.values()] == ["editable"]
+    reasons: list[str] = error["details"]["reasons"]
+    return reasons
+
+
+async def test_publish_refuses_unknown_or_deleted_agents(api: Api, fake: FakeBland) -> None:
+    judge, gone = _judge(fake), _judge(fake, "Gone")
+    await api.delete(f"/v1/evals/agents/{gone['eval_agent_id']}")
+    reasons = await _refused(api, fake, [judge, AGENT, gone])
+    assert reasons == [
+        "attached_agents[1].eval_agent_id 'agent-1' is not an eval agent (or it was deleted).",
+        f"attached_agents[2].eval_agent_id {gone['eval_agent_id']!r} is not an eval agent"
+        " (or it was deleted).",
+    ]
+
+
+async def test_publish_refuses_a_version_of_another_agent(api: Api, fake: FakeBland) -> None:
+    judge, other = _judge(fake), _judge(fake, "Other")
+    mixed = judge | {"eval_agent_version_id": other["eval_agent_version_id"]}
+    unknown = judge | {"eval_agent_version_id": "nope"}
+    assert await _refused(api, fake, [mixed, unknown]) == [
+        f"attached_agents[0].eval_agent_version_id {other['eval_agent_version_id']!r} is not a"
+        f" version of {judge['eval_agent_id']!r}.",
+        f"attached_agents[1].eval_agent_version_id 'nope' is not a version of"
+        f" {judge['eval_agent_id']!r}.",
+    ]
+
+
+async def test_publish_refuses_targets_that_are_not_levels(api: Api, fake: FakeBland) -> None:
+    judge = _judge(fake)
+    passfail = fake.seed_eval_agent("Pass/fail", publish=True)["agent"]
+    version_id = passfail["active_version_id"]
+    roster = [
+        judge | {"target_level_keys": ["good", "great"]},
+        AGENT | {"eval_agent_id": passfail["id"], "eval_agent_version_id": version_id},
+    ]
+    assert await _refused(api, fake, roster) == [
+        "attached_agents[0].target_level_keys[1] 'great' does not match any level_key"
+        f" (eval agent version {judge['eval_agent_version_id']!r}).",
+        "attached_agents[1].target_level_keys must be empty for a pass/fail judge (no levels)"
+        f" (eval agent version {version_id!r}).",
+    ]
 
 
 # --- versions ------------------------------------------------------------------------
@@ -350,7 +416,7 @@ async def test_fork_defaults_to_the_draft(api: Api, fake: FakeBland) -> None:
 
 async def test_fork_from_a_published_version(api: Api, fake: FakeBland) -> None:
     bundle = fake.seed_workbench_setup(
-        name="QA", attached_agents=[AGENT], run_mode="audio", publish=True
+        name="QA", attached_agents=[_judge(fake)], run_mode="audio", publish=True
     )
     published_id = bundle["setup"]["active_version_id"]
     body = {"from_version_id": published_id, "name": "Hotfix", "description": None}
@@ -440,6 +506,10 @@ async def test_patch_version(api: Api, fake: FakeBland) -> None:
             {"attached_agents": [AGENT | {"target_level_keys": [1]}]},
             "attached_agents[0].target_level_keys[0]",
         ),
+        (
+            {"attached_agents": [AGENT | {"target_level_keys": ["good", ""]}]},
+            "attached_agents[0].target_level_keys[1]",
+        ),
         ({"pass_threshold_pct": 80.5}, "pass_threshold_pct"),
         ({"pass_threshold_pct": 101}, "pass_threshold_pct"),
         ({"pass_threshold_pct": True}, "pass_threshold_pct"),
@@ -475,7 +545,7 @@ async def test_patch_version_limits_are_inclusive(api: Api, fake: FakeBland) -> 
 
 
 async def test_only_editable_versions_patch(api: Api, fake: FakeBland) -> None:
-    bundle = fake.seed_workbench_setup(name="QA", attached_agents=[AGENT], publish=True)
+    bundle = fake.seed_workbench_setup(name="QA", attached_agents=[_judge(fake)], publish=True)
     published_id = bundle["setup"]["active_version_id"]
     reply = await api.patch(
         _setup_path(bundle, f"/versions/{published_id}"), json={"pass_threshold_pct": 10}
@@ -492,7 +562,7 @@ async def test_only_editable_versions_patch(api: Api, fake: FakeBland) -> None:
 
 
 async def test_list_versions_items_and_order(api: Api, fake: FakeBland) -> None:
-    bundle = fake.seed_workbench_setup(name="QA", attached_agents=[AGENT], publish=True)
+    bundle = fake.seed_workbench_setup(name="QA", attached_agents=[_judge(fake)], publish=True)
     await api.post(_setup_path(bundle, "/versions"), json={"name": "Fork"})
     page = (await api.get(_setup_path(bundle, "/versions"))).data
     assert [(v["version_number"], v["state"], v["name"]) for v in page["data"]] == [
@@ -588,7 +658,7 @@ async def test_limit_bounds_and_default(api: Api, fake: FakeBland) -> None:
 def test_seed_workbench_setup() -> None:
     fake = FakeBland()
     bundle = fake.seed_workbench_setup(
-        name="QA", metadata={"team": "a"}, attached_agents=[AGENT], publish=True
+        name="QA", metadata={"team": "a"}, attached_agents=[_judge(fake)], publish=True
     )
     assert bundle["setup"]["metadata"] == {"team": "a"}
     assert bundle["setup"]["active_version_id"] is not None

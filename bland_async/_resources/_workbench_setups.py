@@ -238,7 +238,9 @@ def check_setup_agents(agents: object) -> None:
         check_str(f"{where}.eval_agent_id", agent.eval_agent_id, min_len=1)
         check_str(f"{where}.eval_agent_version_id", agent.eval_agent_version_id, min_len=1)
         check_number_range(f"{where}.weight", agent.weight, 0, 100)
-        check_str_list(f"{where}.target_level_keys", agent.target_level_keys, min_items=1)
+        check_str_list(
+            f"{where}.target_level_keys", agent.target_level_keys, min_items=1, item_min_len=1
+        )
 
 
 class AsyncWorkbenchSetups(EvalsResource):

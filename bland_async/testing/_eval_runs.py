@@ -136,7 +136,12 @@ def _parse_run_body(body: JSONObject) -> JSONObject:
 
 
 def _resolve(state: FakeState, parsed: JSONObject) -> JSONObject:
-    """Resolve the roster and the setup defaults of a parsed run body (404s, 400s)."""
+    """Resolve the roster and the setup defaults of a parsed run body (404s, 400s).
+
+    Targets must be levels of the resolved agent version, whether sent in
+    `attached_agents` or taken from the setup version's roster (then the 400
+    names `workbench_setup_version_id`).
+    """
     setup_version: JSONObject | None = None
     if parsed["workbench_setup_id"] is not None:
         setup = find_setup(state, parsed["workbench_setup_id"])
@@ -166,9 +171,17 @@ def _resolve(state: FakeState, parsed: JSONObject) -> JSONObject:
                 "workbench_setup_version_id",
                 "workbench_setup_version_id has no attached agents; give attached_agents",
             )
-        for item in setup_version["attached_agents"]:
+        for index, item in enumerate(setup_version["attached_agents"]):
             agent = find_agent(state, item["eval_agent_id"])
             version = find_agent_version(state, agent, item["eval_agent_version_id"])
+            try:
+                path = f"attached_agents[{index}].target_level_keys"
+                check_targets(item["target_level_keys"], version["levels"], path)
+            except ApiError as error:  # the roster is not in the body: name the version
+                raise validation_error(
+                    "workbench_setup_version_id",
+                    f"workbench_setup_version_id {setup_version['id']!r}: {error.message}",
+                ) from None
             roster.append({"agent": agent, "version": version, **item})
     run_mode = parsed["run_mode"] or (setup_version["run_mode"] if setup_version else "text")
     threshold = parsed["pass_threshold_pct"]

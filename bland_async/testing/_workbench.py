@@ -31,6 +31,7 @@ from ._common import (
     unique_slug,
     validation_error,
 )
+from ._eval_content import check_targets, find_agent, find_agent_version
 from ._eval_lifecycle import latest_setup_run, latest_setup_version_run
 from ._state import STATE_KEY
 
@@ -83,7 +84,9 @@ def _parse_attached_agent(value: object, path: str) -> JSONObject:
     sub, raw = field("weight")
     weight = check_number(raw, sub, lo=0, hi=100)
     sub, raw = field("target_level_keys")
-    target_level_keys = check_str_list(raw, sub, min_items=1)
+    target_level_keys = check_str_list(raw, sub, min_items=1) or []
+    for index, key in enumerate(target_level_keys):
+        check_str(key, f"{sub}[{index}]", min_len=1)
     return {
         "eval_agent_id": eval_agent_id,
         "eval_agent_version_id": eval_agent_version_id,
@@ -315,12 +318,36 @@ def delete_setup(state: FakeState, setup_id: str) -> None:
     setup["updated_at"] = now
 
 
+def _roster_reason(state: FakeState, item: JSONObject, where: str) -> str | None:
+    """Why an attached agent does not resolve (to be published), or None when it does.
+
+    The agent must be live, the version one of its versions, and every target
+    a `level_key` of that version (so a pass/fail version takes no targets).
+    """
+    agent_id, version_id = item["eval_agent_id"], item["eval_agent_version_id"]
+    try:
+        agent = find_agent(state, agent_id)
+    except ApiError:
+        return f"{where}.eval_agent_id {agent_id!r} is not an eval agent (or it was deleted)."
+    try:
+        version = find_agent_version(state, agent, version_id)
+    except ApiError:
+        return f"{where}.eval_agent_version_id {version_id!r} is not a version of {agent_id!r}."
+    try:
+        check_targets(item["target_level_keys"], version["levels"], f"{where}.target_level_keys")
+    except ApiError as error:
+        return f"{error.message} (eval agent version {version_id!r})."
+    return None
+
+
 def publish_setup(state: FakeState, setup_id: str) -> JSONObject:
     """E16: archive the draft as the active version and open a new draft from it.
 
     Raises:
         ApiError: 422 `PUBLISH_VALIDATION_FAILED` (details `reasons`) unless the
-            draft has at least one attached agent and each has a target level key.
+            draft has at least one attached agent and each has a target level key,
+            names a live eval agent and one of its versions, and targets only
+            `level_key`s of that version.
     """
     setup = find_setup(state, setup_id)
     draft = state.workbench_setup_versions[setup["current_version_id"]]
@@ -332,6 +359,9 @@ def publish_setup(state: FakeState, setup_id: str) -> JSONObject:
             reasons.append(
                 f"attached_agents[{index}] ({agent.get('eval_agent_id')}) has no target level keys."
             )
+        reason = _roster_reason(state, agent, f"attached_agents[{index}]")
+        if reason is not None:
+            reasons.append(reason)
     if reasons:
         raise ApiError(
             422,
