@@ -18,7 +18,7 @@ from cattrs.gen import make_dict_unstructure_fn
 
 from bland_async._errors import ResponseValidationError
 from bland_async._types import Unset
-from bland_async.models._base import BlandModel, OpenEnum
+from bland_async.models._base import BlandModel, NumberOrText, OpenEnum, TextOrNumber
 
 if TYPE_CHECKING:
     import enum
@@ -77,6 +77,25 @@ def _structure_str(value: object, _: type) -> str:
     return value
 
 
+def _structure_text_or_number(value: object, _: object) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    raise TypeError(f"expected a string or a number, got {type(value).__name__}")
+
+
+def _structure_number_or_text(value: object, _: object) -> float:
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            raise TypeError(f"expected a number, got the string {value!r}") from None
+    return _structure_float(value, float)
+
+
 def _structure_bool(value: object, _: type) -> bool:
     if not isinstance(value, bool):
         raise TypeError(f"expected a boolean, got {type(value).__name__}")
@@ -115,9 +134,10 @@ def _fast_structure_fn(conv: cattrs.Converter, cls: type[Any]) -> Callable[[Any,
     ``_structure_datetime`` reads it). Anything else goes to the converter's own hook
     for the field's type (looked up once, here), which converts it or raises exactly as
     before. Unknown keys are ignored; a missing required key raises ``KeyError``; a
-    missing key with a default is left to attrs. One difference, on purpose: a value that
-    is not a mapping is rejected (cattrs' function reads ``"abc"`` as an object with no
-    keys when every field has a default).
+    missing key with a default is left to attrs. Two differences, on purpose: a value
+    that is not a mapping is rejected (cattrs' function reads ``"abc"`` as an object with
+    no keys when every field has a default), and ``null`` for a collection that defaults
+    to empty (``tags``, ``kb_ids``, ...) reads as empty instead of failing the response.
     """
     attrs.resolve_types(cls)
     namespace: dict[str, Any] = {
@@ -143,6 +163,11 @@ def _fast_structure_fn(conv: cattrs.Converter, cls: type[Any]) -> Callable[[Any,
         call = f"v = {hook}(v, {typ})"
         if target is Any:
             convert: list[str] = []
+        elif target is float:  # JSON integers are common here (e.g. ``30`` minutes)
+            convert = [
+                f"if type(v) is not {typ}:",
+                f"    v = float(v) if type(v) is int else {hook}(v, {typ})",
+            ]
         elif target in _EXACT_TYPES:
             convert = [f"if type(v) is not {typ}:", f"    {call}"]
         elif target is datetime:
@@ -166,6 +191,13 @@ def _fast_structure_fn(conv: cattrs.Converter, cls: type[Any]) -> Callable[[Any,
             convert = [call]
         if inner is not None and convert:
             convert = ["if v is not None:", *(f"    {line}" for line in convert)]
+        elif isinstance(field.default, attrs.Factory) and not field.default.takes_self:  # type: ignore[arg-type]
+            # A collection the server sent as null reads as empty (its default).
+            namespace[f"__f{i}"] = field.default.factory
+            fallback = ["if v is None:", f"    v = __f{i}()"]
+            if convert:
+                fallback += ["else:", *(f"    {line}" for line in convert)]
+            convert = fallback
         body = [f"v = o[{field.name!r}]", *convert, f"kw[{field.alias!r}] = v"]
         if field.default is attrs.NOTHING:
             lines.extend(f"    {line}" for line in body)
@@ -197,6 +229,8 @@ def make_converter(*, detailed: bool = False, forbid_extra_keys: bool = False) -
     conv.register_structure_hook(float, _structure_float)
     conv.register_structure_hook(bool, _structure_bool)
     conv.register_structure_hook(Any, _structure_any)
+    conv.register_structure_hook_func(lambda t: t == TextOrNumber, _structure_text_or_number)
+    conv.register_structure_hook_func(lambda t: t == NumberOrText, _structure_number_or_text)
     # Dispatch follows the MRO: OpenEnum comes before str in an OpenEnum's MRO, so the
     # str-based enums get this hook rather than the `str` one.
     conv.register_structure_hook(OpenEnum, _structure_enum)

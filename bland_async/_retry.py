@@ -41,7 +41,7 @@ class RetryPolicy:
 
     def backoff_ceiling(self, retry_index: int) -> float:
         """The exponential backoff ceiling for the ``retry_index``-th retry (no jitter)."""
-        return min(self.backoff_max, self.backoff_initial * (2**retry_index))
+        return min(self.backoff_max, self.backoff_initial * 2.0**retry_index)
 
     def status_delay(
         self, status: int, headers: dict[str, str], *, idempotent: bool

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import platform
 import random
+import re
 import time
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import quote, urlencode
@@ -42,6 +43,8 @@ logger: Final = logging.getLogger("bland_async")
 
 _IDEMPOTENT_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
 _JSON_CONTENT_TYPE: Final = {"content-type": "application/json"}
+#: A path segment made only of RFC 3986 unreserved characters (percent-encoding keeps it).
+_UNRESERVED: Final = re.compile(r"[A-Za-z0-9._~-]+").fullmatch
 
 
 class _NotSentError(Exception):
@@ -283,9 +286,10 @@ class Transport:
             return self._options.base_url + route
         quoted: dict[str, str] = {}
         for name, value in path_params.items():
-            if not isinstance(value, str) or not value.strip():
+            if not isinstance(value, str) or not value.strip() or value in (".", ".."):
                 raise InvalidRequestError(f"{name} must be a non-empty string, got {value!r}")
-            quoted[name] = quote(value, safe="")
+            # Ids are usually plain (a UUID): nothing to quote.
+            quoted[name] = value if _UNRESERVED(value) else quote(value, safe="")
         return self._options.base_url + route.format_map(quoted)
 
     async def request(

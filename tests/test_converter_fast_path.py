@@ -171,3 +171,47 @@ def test_subclass_values_are_normalized_by_the_hooks() -> None:
     fast = structure({"pathway_id": Text("p"), "pathway_version": 2}, PersonaSettings)
     assert fast == PersonaSettings(pathway_id="p", pathway_version=2.0)
     assert type(fast.pathway_version) is float
+
+
+def test_null_for_a_collection_with_an_empty_default_reads_as_empty() -> None:
+    data = _version(kb_ids=None, default_tools=None)
+    fast = structure(data, PersonaVersion)
+    assert (fast.kb_ids, fast.default_tools) == ([], [])
+    persona = structure({**PERSONA, "tags": None, "inbound_numbers": None}, Persona)
+    assert (persona.tags, persona.inbound_numbers) == ([], [])
+
+
+@pytest.mark.parametrize(
+    ("sent", "read"), [("3", "3"), (3, "3"), (3.0, "3"), (2.5, "2.5"), ("v2", "v2")]
+)
+def test_pathway_version_in_a_condition_reads_numbers_as_text(sent: object, read: str) -> None:
+    condition = {
+        **PERSONA["current_production_version"]["pathway_conditions"][0],
+        "pathway_version": sent,
+    }
+    data = _version(pathway_conditions=[condition])
+    for conv in (converter, REFERENCE):
+        version = conv.structure(data, PersonaVersion)
+        assert version.pathway_conditions is not None
+        assert version.pathway_conditions[0].pathway_version == read
+
+
+@pytest.mark.parametrize(("sent", "read"), [(3, 3.0), (2.5, 2.5), ("3", 3.0), ("2.5", 2.5)])
+def test_pathway_version_in_settings_reads_numeric_strings(sent: object, read: float) -> None:
+    for conv in (converter, REFERENCE):
+        assert conv.structure({"pathway_version": sent}, PersonaSettings).pathway_version == read
+
+
+@pytest.mark.parametrize("bad", [True, None, [3], {"v": 3}])
+def test_pathway_version_still_rejects_what_is_neither(bad: object) -> None:
+    condition = {
+        **PERSONA["current_production_version"]["pathway_conditions"][0],
+        "pathway_version": bad,
+    }
+    with pytest.raises(ResponseValidationError):
+        structure(_version(pathway_conditions=[condition]), PersonaVersion)
+    if bad is not None:
+        with pytest.raises(ResponseValidationError):
+            structure({"pathway_version": bad}, PersonaSettings)
+    with pytest.raises(ResponseValidationError):
+        structure({"pathway_version": "three"}, PersonaSettings)

@@ -200,6 +200,10 @@ async def test_path_params_are_percent_encoded(fake: FakeBland, bland: AsyncBlan
     with pytest.raises(BlandError):
         await bland.personas.get("a/b?c")
     assert fake.requests[0].path == "/v1/personas/a%2Fb%3Fc"
+    for dot_segment in (".", ".."):  # would name another resource once normalized
+        with pytest.raises(InvalidRequestError):
+            await bland.personas.get(dot_segment)
+    assert len(fake.requests) == 1
 
 
 async def test_cancellation_propagates_and_releases_the_connection(

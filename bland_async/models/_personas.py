@@ -7,7 +7,7 @@ from typing import Any
 
 import attrs
 
-from bland_async.models._base import BlandModel, OpenEnum
+from bland_async.models._base import BlandModel, NumberOrText, OpenEnum, TextOrNumber
 
 __all__ = [
     "CallConfig",
@@ -59,13 +59,14 @@ class PathwayCondition(BlandModel):
     """A routing rule: when ``prompt`` matches, route into a pathway.
 
     All five fields are required by the API when a condition is sent.
-    ``pathway_version`` is a string here (it is a number in :class:`PersonaSettings`).
+    ``pathway_version`` is a string here (it is a number in :class:`PersonaSettings`); a
+    number from the server is read as its text.
     """
 
     name: str
     prompt: str
     pathway_id: str
-    pathway_version: str
+    pathway_version: TextOrNumber
     start_node_id: str
 
 
@@ -94,11 +95,12 @@ class PersonaVersion(BlandModel):
 class PersonaSettings(BlandModel):
     """Per-number overrides of a persona's routing (all optional).
 
-    ``pathway_version`` is a number here (a string in :class:`PathwayCondition`).
+    ``pathway_version`` is a number here (a string in :class:`PathwayCondition`); a numeric
+    string from the server is read as its number.
     """
 
     pathway_id: str | None = None
-    pathway_version: float | None = None
+    pathway_version: NumberOrText | None = None
     start_node_id: str | None = None
 
 
