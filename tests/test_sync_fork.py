@@ -22,9 +22,15 @@ __all__ = ["threaded_fake"]  # fixture, imported for pytest
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 
+#: Seconds the forked child may live. Its work takes well under a second; if the at-fork
+#: hook breaks, the child would hang on the parent's dead loop thread: instead it dumps
+#: its threads' tracebacks to stderr and exits with status 1, so the test fails fast and
+#: leaves no orphan behind (even if the parent is killed by the subprocess timeout).
+CHILD_DEADLINE = 10
+
 _FORK_SCRIPT = textwrap.dedent(
     """
-    import gc, json, os, sys, time, warnings
+    import faulthandler, gc, json, os, sys, time, warnings
     from bland_async import BlandClient
 
     # 3.12+ warns that forking a threaded process may deadlock; this test does it on purpose.
@@ -35,6 +41,8 @@ _FORK_SCRIPT = textwrap.dedent(
 
     child = os.fork()
     if child == 0:
+        # Armed in the child only: the watchdog thread does not survive fork().
+        faulthandler.dump_traceback_later(int(sys.argv[4]), exit=True)
         code = 0
         try:
             # First use in the child: a new loop thread and session of its own.
@@ -87,17 +95,26 @@ def test_forked_child_gets_its_own_client_and_leaves_the_parents_alone(
     # must not close their transports: run it without -X dev.
     flags = ["-X", "dev"] if scenario == "client" else []
     result = subprocess.run(
-        [sys.executable, *flags, "-c", _FORK_SCRIPT, threaded_fake.url, persona["id"], scenario],
+        [
+            sys.executable,
+            *flags,
+            "-c",
+            _FORK_SCRIPT,
+            threaded_fake.url,
+            persona["id"],
+            scenario,
+            str(CHILD_DEADLINE),
+        ],
         capture_output=True,
         text=True,
-        timeout=30,
+        timeout=CHILD_DEADLINE + 20,
         check=False,
     )
     assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["child_exit"] == 0, result.stderr
     if scenario == "client":
         assert stderr_noise_removed(result.stderr) == ""
-    report = json.loads(result.stdout)
-    assert report["child_exit"] == 0
     assert report["parent_ok"] is True
     assert report["parent_elapsed"] < 1.0
     assert report["parent_requests"] == 2  # the child's requests were its own

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import importlib.util
 import inspect
 import re
@@ -26,6 +27,12 @@ GENERATOR = ROOT / "tools" / "gen_sync.py"
 RENAMED = {"aclose": "close", "__aenter__": "__enter__", "__aexit__": "__exit__"}
 #: Parameters the sync client does not take (see DROPPED_PARAMETERS in the generator).
 DROPPED = {("AsyncBlandClient", "__init__"): {"session"}}
+
+
+@functools.cache
+def generator() -> ModuleType:
+    """The generator module, loaded once (for its pure helpers)."""
+    return load_generator()
 
 
 def load_generator() -> ModuleType:
@@ -232,6 +239,29 @@ def test_new_resource_modules_are_picked_up(package_copy: Path) -> None:
         ),
         ("async def bare(self):  # HERE\n    ...", "has no return annotation"),
         ("limit = 5  # HERE", "class-level assignment"),
+        (
+            "def __init__(self, transport: object) -> None:\n"
+            "    super().__init__(transport)\n"
+            "    self.default_limit = 10  # HERE",
+            "public attribute AsyncGadgets.default_limit is set in __init__()",
+        ),
+        (
+            "def _setup(self) -> None:\n    self.cache: dict[str, int] = {}  # HERE",
+            "public attribute AsyncGadgets.cache is set in _setup()",
+        ),
+        (
+            "async def bump(self) -> None:\n    self.count += 1  # HERE",
+            "public attribute AsyncGadgets.count is set in bump()",
+        ),
+        (
+            "def __init__(self, transport: object) -> None:\n"
+            "    self.parts, self.other = AsyncGadgets(transport), 1  # HERE",
+            "public attribute AsyncGadgets.parts is set in __init__()",
+        ),
+        (
+            "async def forget(self) -> None:\n    del self.parts  # HERE",
+            "public attribute AsyncGadgets.parts is deleted in forget()",
+        ),
     ],
 )
 def test_unknown_constructs_fail_loudly_with_file_and_line(
@@ -292,13 +322,25 @@ def _public_attributes(obj: object) -> dict[str, object]:
     return {n: getattr(obj, n) for n in sorted(names) if not n.startswith("_") and hasattr(obj, n)}
 
 
+def _sync_doc(async_class: str, member: str | None, obj: object) -> str | None:
+    """The docstring ``obj``'s sync twin should have: the generator's rewrite of its own.
+
+    What the rewrites produce is checked by the docstring tests below; here, that the
+    generated files agree with the generator's rule table and differ in nothing else.
+    """
+    raw = getattr(obj, "__doc__", None)
+    if not isinstance(raw, str):
+        return inspect.getdoc(obj)
+    return inspect.cleandoc(generator().sync_docstring(async_class, member, raw))
+
+
 def _walk(async_obj: object, sync_obj: object, path: str, sdk_names: set[str]) -> list[str]:
     """Compare one async resource with its sync twin, then their sub-resources."""
     problems: list[str] = []
     acls, scls = type(async_obj), type(sync_obj)
     if scls.__name__ != acls.__name__.removeprefix("Async"):
         problems.append(f"{path}: {scls.__name__} is not the twin of {acls.__name__}")
-    if inspect.getdoc(scls) != inspect.getdoc(acls):
+    if inspect.getdoc(scls) != _sync_doc(acls.__name__, None, acls):
         problems.append(f"{path}: class docstrings differ")
     async_members = {
         name: value
@@ -334,7 +376,7 @@ def _walk(async_obj: object, sync_obj: object, path: str, sdk_names: set[str]) -
                 problems.append(f"{where}: not a property on the sync side")
                 continue
             avalue, svalue = member.fget, svalue.fget
-        if inspect.getdoc(avalue) != inspect.getdoc(svalue):
+        if inspect.getdoc(svalue) != _sync_doc(acls.__name__, name, avalue):
             problems.append(f"{where}: docstrings differ")
         if name in ("__aenter__", "__aexit__", "aclose"):
             continue  # mapped by hand: (self) -> Self / close(); checked by the other tests
@@ -351,14 +393,22 @@ def _walk(async_obj: object, sync_obj: object, path: str, sdk_names: set[str]) -
         want_return = _expected_sync_annotation(areturn, sdk_names=sdk_names, is_return=True)
         if name != "__init__" and sreturn != want_return:
             problems.append(f"{where}: returns {sreturn!r}, expected {want_return!r}")
-    async_attrs = _public_attributes(async_obj)
+    # Every public instance attribute has a twin: a sub-resource's is walked in turn,
+    # anything else must be the same value.
+    async_attrs, sync_attrs = _public_attributes(async_obj), _public_attributes(sync_obj)
+    if set(sync_attrs) != set(async_attrs):
+        problems.append(
+            f"{path}: instance attributes missing {sorted(set(async_attrs) - set(sync_attrs))},"
+            f" extra {sorted(set(sync_attrs) - set(async_attrs))}"
+        )
     for name, value in async_attrs.items():
+        if name not in sync_attrs:
+            continue  # reported above
+        twin = sync_attrs[name]
         if type(value).__name__.startswith("Async"):
-            twin = getattr(sync_obj, name, None)
-            if twin is None:
-                problems.append(f"{path}.{name}: no sync sub-resource")
-                continue
             problems += _walk(value, twin, f"{path}.{name}", sdk_names)
+        elif twin != value:
+            problems.append(f"{path}.{name}: {twin!r} on the sync side, {value!r} on the async")
     return problems
 
 
@@ -394,3 +444,120 @@ def test_the_tree_walk_notices_a_drifted_signature(monkeypatch: pytest.MonkeyPat
     sync_client = BlandClient(api_key="k", base_url="http://127.0.0.1:9")
     problems = _walk(async_client, sync_client, "client", _tree_classes(async_client, set()))
     assert any("client.personas.promote" in p for p in problems)
+
+
+def test_the_tree_walk_notices_a_dropped_attribute() -> None:
+    async_client = AsyncBlandClient(api_key="k", base_url="http://127.0.0.1:9")
+    sync_client = BlandClient(api_key="k", base_url="http://127.0.0.1:9")
+    async_client.default_limit = 10  # type: ignore[attr-defined]
+    problems = _walk(async_client, sync_client, "client", _tree_classes(async_client, set()))
+    assert problems == ["client: instance attributes missing ['default_limit'], extra []"]
+    sync_client.default_limit = 11  # type: ignore[attr-defined]
+    problems = _walk(async_client, sync_client, "client", _tree_classes(async_client, set()))
+    assert problems == ["client.default_limit: 11 on the sync side, 10 on the async"]
+    sync_client.close()
+
+
+# --------------------------------------------------------------------------- docstrings
+
+
+def test_the_sync_client_docstrings_describe_the_blocking_client() -> None:
+    doc = inspect.getdoc(BlandClient)
+    assert doc is not None
+    assert doc.startswith("Blocking client for the Bland AI Personas and Evals APIs.\n")
+    assert "Use it as a context manager, or call\n:meth:`close` when done::" in doc
+    assert (
+        "    with BlandClient() as bland:\n"
+        '        persona = bland.personas.promote("persona-uuid")\n'
+    ) in doc
+    for async_only in ("async", "Async", "await", "aclose", "session:", "borrow"):
+        assert async_only not in doc, async_only
+    # The rest of Args: stays, in order, with its continuation lines.
+    args = doc.split("Args:\n", 1)[1].split("\n\nRaises:\n", 1)[0]
+    assert [line.split(":")[0].strip() for line in args.splitlines() if line[4] != " "] == [
+        "api_key",
+        "base_url",
+        "timeout",
+        "max_retries",
+        "max_concurrency",
+    ]
+    assert "ConfigurationError: No API key" in doc
+    assert inspect.getdoc(BlandClient.closed) == "Whether :meth:`close` has been called."
+    assert inspect.getdoc(BlandClient.close) == (
+        "Close the client's session and stop its event loop thread. Idempotent."
+    )
+
+
+_DOC = """Do things.
+
+    Args:
+        first: The first.
+        session (aiohttp.ClientSession | None): Borrowed; it
+            is never closed.
+        **extra: The rest.
+
+    Raises:
+        BlandError: Always.
+    """
+
+
+@pytest.mark.parametrize(
+    ("names", "expected"),
+    [
+        (set(), _DOC),
+        (
+            {"session"},
+            _DOC.replace(
+                "        session (aiohttp.ClientSession | None): Borrowed; it\n"
+                "            is never closed.\n",
+                "",
+            ),
+        ),
+        (
+            {"first", "session", "extra"},
+            "Do things.\n\n    Raises:\n        BlandError: Always.\n    ",
+        ),
+        ({"first"}, _DOC.replace("        first: The first.\n", "")),
+    ],
+)
+def test_dropped_parameters_leave_the_args_section(names: set[str], expected: str) -> None:
+    assert generator().drop_documented_parameters(_DOC, frozenset(names)) == expected
+    assert generator().drop_documented_parameters("No sections.", frozenset(names)) == (
+        "No sections."
+    )
+
+
+def test_an_undocumented_dropped_parameter_fails() -> None:
+    gen = generator()
+    with pytest.raises(gen.GenerationError, match=r"does not document .*\['timeout'\]"):
+        gen.drop_documented_parameters(_DOC, frozenset({"timeout", "first"}))
+    with pytest.raises(gen.GenerationError, match="section is empty"):
+        gen.drop_documented_parameters("Do things.\n\nArgs:\n\nRaises:\n", frozenset({"a"}))
+
+
+def test_a_rewrite_that_stops_matching_fails_loudly_with_file_and_line(
+    package_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = package_copy / "_client.py"
+    text = path.read_text()
+    assert '"""Async client for ' in text
+    text = text.replace('"""Async client for ', '"""An asyncio client for ')
+    path.write_text(text)
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if "An asyncio client for" in t)
+    assert load_generator().main(["--package-dir", str(package_copy)]) == 2
+    err = capsys.readouterr().err
+    assert f"bland_async/_client.py:{line}: DOCSTRING_REWRITES[('AsyncBlandClient', None)]" in err
+    assert "'Async client for ' no longer matches the docstring" in err
+    assert not (package_copy / "_sync").exists()
+
+
+def test_a_rewrite_for_a_missing_docstring_fails_loudly(
+    package_copy: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gen = load_generator()
+    rules = {**gen.DOCSTRING_REWRITES, ("AsyncBlandClient", "shutdown"): (("a", "b"),)}
+    monkeypatch.setattr(gen, "DOCSTRING_REWRITES", rules)
+    assert gen.main(["--package-dir", str(package_copy)]) == 2
+    assert "('AsyncBlandClient', 'shutdown')] in tools/gen_sync.py: no such docstring" in (
+        capsys.readouterr().err
+    )

@@ -22,11 +22,15 @@ without the prefix, in ``bland_async/_sync/<same module name>.py``:
 - ``@property`` is forwarded as a property (a pure attribute read, no hop);
 - ``aclose`` / ``__aenter__`` / ``__aexit__`` become ``close`` / ``__enter__`` /
   ``__exit__`` on the client (the class that defines ``__aenter__``): ``close`` runs the
-  async ``aclose`` on the loop and stops the client's loop thread.
+  async ``aclose`` on the loop and stops the client's loop thread;
+- docstrings are copied, minus the ``Args:`` entries of parameters the twin drops
+  (``DROPPED_PARAMETERS``), with the few edits in ``DOCSTRING_REWRITES`` (the client's
+  "async with ... await ..." becomes "with ...").
 
 Anything else (an ``async def`` generator, a return or parameter type it cannot map, an
-unknown decorator or dunder, a statement it does not recognise in a class body) stops the
-generator with ``file:line: message`` and exit status 2.
+unknown decorator or dunder, a statement it does not recognise in a class body, a public
+instance attribute that is not a sub-resource, a docstring rewrite that no longer
+matches) stops the generator with ``file:line: message`` and exit status 2.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ import ast
 import builtins
 import copy
 import difflib
+import re
 import shutil
 import subprocess
 import sys
@@ -63,6 +68,42 @@ DROPPED_PARAMETERS: Final[dict[tuple[str, str], frozenset[str]]] = {
 
 #: Async names whose sync twin has another name (only on the client class).
 RENAMED_METHODS: Final = {"aclose": "close", "__aenter__": "__enter__", "__aexit__": "__exit__"}
+
+#: Edits that make a copied docstring describe the blocking twin, keyed by (async class,
+#: async member name, or ``None`` for the class docstring): ``(old, new)`` pairs applied
+#: in order, each replacing every occurrence of the one-line text ``old``. A line break in
+#: ``new`` continues at the indentation of the line it lands on. Every key must name a
+#: docstring and every ``old`` must match, or the generator stops: the table cannot rot
+#: silently when the async docstring changes. (Parameters in ``DROPPED_PARAMETERS`` are
+#: removed from the ``Args:`` section separately; the class docstring documents
+#: ``__init__``'s.)
+DOCSTRING_REWRITES: Final[dict[tuple[str, str | None], tuple[tuple[str, str], ...]]] = {
+    ("AsyncBlandClient", None): (
+        ("Async client for ", "Blocking client for "),
+        (
+            "One aiohttp session per client, created on first use inside the running event",
+            "One aiohttp session per client, created on first use on the event loop that the",
+        ),
+        (
+            "loop. Use it as an async context manager, or call :meth:`aclose` when done::",
+            "client runs in a thread of its own. Use it as a context manager, or call\n"
+            ":meth:`close` when done::",
+        ),
+        ("async with AsyncBlandClient() as bland:", "with BlandClient() as bland:"),
+        ("await ", ""),
+    ),
+    ("AsyncBlandClient", "closed"): ((":meth:`aclose`", ":meth:`close`"),),
+    ("AsyncBlandClient", "aclose"): (
+        (
+            "Close the client's own session (a borrowed one stays open).",
+            "Close the client's session and stop its event loop thread.",
+        ),
+    ),
+}
+
+#: Section headers under which a Google-style docstring documents parameters.
+_ARGS_HEADERS: Final = frozenset({"Args:", "Arguments:", "Parameters:"})
+_ARG_ENTRY: Final = re.compile(r"\*{0,2}(\w+)\s*(?:\([^)]*\))?:")
 
 #: Dunders that are not forwarded (the generated scaffolding and sync bases supply them).
 IGNORED_DUNDERS: Final = frozenset({"__init__", "__repr__", "__str__"})
@@ -308,33 +349,65 @@ def _has_own_yield(node: ast.AST) -> bool:
 def _assigned_subresources(
     cls: AsyncClass, known: dict[str, AsyncClass]
 ) -> dict[str, tuple[str, ast.AST]]:
-    """``self.<attr> = Async<X>(...)`` anywhere in the class body (any method)."""
+    """``self.<attr> = Async<X>(...)`` anywhere in the class body (any method).
+
+    That is the only write to a public instance attribute the sync twin can mirror. Any
+    other (``self.limit = 10``, ``self.a, self.b = ...``, ``self.n += 1``, ``del self.x``,
+    in any method, private ones included) stops the generator: the twin would lack it.
+    """
     found: dict[str, tuple[str, ast.AST]] = {}
-    for node in ast.walk(cls.node):
-        if not isinstance(node, ast.Assign | ast.AnnAssign):
+    for method in cls.node.body:
+        if not isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef):
             continue
-        value = node.value
-        if not (
-            isinstance(value, ast.Call)
-            and isinstance(value.func, ast.Name)
-            and value.func.id in known
-        ):
-            continue
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        for target in targets:
+        positional = [*method.args.posonlyargs, *method.args.args]
+        if not positional:
+            continue  # no instance to assign to (and a public one fails elsewhere)
+        instance = positional[0].arg
+        mirrored: set[int] = set()  # ids of the targets that build a known resource
+        for node in ast.walk(method):
+            if not isinstance(node, ast.Assign | ast.AnnAssign):
+                continue
+            value = node.value
             if not (
-                isinstance(target, ast.Attribute)
-                and isinstance(target.value, ast.Name)
-                and target.value.id == "self"
-                and not target.attr.startswith("_")
+                isinstance(value, ast.Call)
+                and isinstance(value.func, ast.Name)
+                and value.func.id in known
             ):
                 continue
-            previous = found.get(target.attr)
-            if previous is not None and previous[0] != value.func.id:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if not (
+                    isinstance(target, ast.Attribute)
+                    and isinstance(target.value, ast.Name)
+                    and target.value.id == instance
+                    and not target.attr.startswith("_")
+                ):
+                    continue
+                previous = found.get(target.attr)
+                if previous is not None and previous[0] != value.func.id:
+                    raise cls.module.fail(
+                        node,
+                        f"{instance}.{target.attr} is assigned both {previous[0]} "
+                        f"and {value.func.id}",
+                    )
+                found[target.attr] = (value.func.id, node)
+                mirrored.add(id(target))
+        for node in ast.walk(method):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.ctx, ast.Store | ast.Del)
+                and isinstance(node.value, ast.Name)
+                and node.value.id == instance
+                and not node.attr.startswith("_")
+                and id(node) not in mirrored
+            ):
+                how = "deleted" if isinstance(node.ctx, ast.Del) else "set"
                 raise cls.module.fail(
-                    node, f"self.{target.attr} is assigned both {previous[0]} and {value.func.id}"
+                    node,
+                    f"public attribute {cls.name}.{node.attr} is {how} in {method.name}() "
+                    "other than to a new Async* resource, so the sync twin would lack it; "
+                    "make it private (and expose it as a @property if callers need it)",
                 )
-            found[target.attr] = (value.func.id, node)
     return found
 
 
@@ -445,6 +518,120 @@ def _analyse_class(
     cls.analysed = True
 
 
+# --------------------------------------------------------------------------- docstrings
+
+
+def _indent_of(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def drop_documented_parameters(text: str, names: frozenset[str]) -> str:
+    """``text`` (a docstring) without the ``Args:`` entries of the parameters ``names``.
+
+    An entry is its ``name:`` (or ``name (type):``) line plus the more indented lines
+    that continue it; a section left empty goes too. With no ``Args:`` section there is
+    nothing to drop.
+
+    Raises:
+        GenerationError: The section does not document one of ``names`` (without a
+            location: the caller adds it).
+    """
+    if not names:
+        return text
+    lines = text.split("\n")
+    header = next((i for i, line in enumerate(lines) if line.strip() in _ARGS_HEADERS), None)
+    if header is None:
+        return text
+    end = header + 1  # the section: until a line indented no deeper than its header
+    while end < len(lines) and (
+        not lines[end].strip() or _indent_of(lines[end]) > _indent_of(lines[header])
+    ):
+        end += 1
+    while end > header + 1 and not lines[end - 1].strip():
+        end -= 1
+    starts = [i for i in range(header + 1, end) if lines[i].strip()]
+    starts = [i for i in starts if _indent_of(lines[i]) == _indent_of(lines[starts[0]])]
+    if not starts:
+        raise GenerationError(f"the {lines[header].strip()} section is empty")
+    drop: set[int] = set()
+    documented: set[str] = set()
+    for start, stop in zip(starts, [*starts[1:], end], strict=True):
+        match = _ARG_ENTRY.match(lines[start].strip())
+        if match is not None and match.group(1) in names:
+            documented.add(match.group(1))
+            drop.update(range(start, stop))
+    missing = names - documented
+    if missing:
+        raise GenerationError(
+            f"the {lines[header].strip()} section does not document the dropped "
+            f"parameters {sorted(missing)}"
+        )
+    if len(drop) == end - header - 1:  # nothing left: drop the header and a blank line
+        drop.add(header)
+        if end < len(lines) and not lines[end].strip():
+            drop.add(end)
+        elif header > 0 and not lines[header - 1].strip():
+            drop.add(header - 1)
+    return "\n".join(line for i, line in enumerate(lines) if i not in drop)
+
+
+def sync_docstring(async_class: str, member: str | None, text: str) -> str:
+    """The sync twin's docstring, from the async one's ``text``.
+
+    Drops the ``Args:`` entries of the parameters the twin does not take
+    (``DROPPED_PARAMETERS``; the class docstring documents ``__init__``'s) and applies
+    ``DOCSTRING_REWRITES``. ``member`` is the async member's name, ``None`` for the class.
+
+    Raises:
+        GenerationError: A dropped parameter is not documented, or a rewrite no longer
+            matches (without a location: the caller adds it).
+    """
+    dropped = DROPPED_PARAMETERS.get((async_class, member or "__init__"), frozenset())
+    text = drop_documented_parameters(text, dropped)
+    for old, new in DOCSTRING_REWRITES.get((async_class, member), ()):
+        if old not in text:
+            raise GenerationError(
+                f"DOCSTRING_REWRITES[{(async_class, member)!r}] in tools/gen_sync.py: "
+                f"{old!r} no longer matches the docstring; update the rule"
+            )
+        pieces = text.split(old)
+        for index in range(1, len(pieces)):
+            before = pieces[index - 1]
+            line = before[before.rfind("\n") + 1 :]
+            indent = line[: _indent_of(line)]
+            pieces[index - 1] = before + new.replace("\n", "\n" + indent)
+        text = "".join(pieces)
+    return text
+
+
+def _check_tables(classes: list[AsyncClass]) -> None:
+    """Every ``DOCSTRING_REWRITES`` and ``DROPPED_PARAMETERS`` key names what exists."""
+    by_name = {cls.name: cls for cls in classes}
+    for key in DOCSTRING_REWRITES:
+        cls = by_name.get(key[0])
+        if cls is None:
+            node = None
+        elif key[1] is None:
+            node = cls.docstring
+        else:
+            group = cls.members.get(key[1], [])
+            node = next((_docstring_of(m.node) for m in group if m.kind != "overload"), None)
+        if node is None:
+            raise GenerationError(
+                f"DOCSTRING_REWRITES[{key!r}] in tools/gen_sync.py: no such docstring; "
+                "update the table"
+            )
+    for key in DROPPED_PARAMETERS:
+        cls = by_name.get(key[0])
+        if cls is None or not (
+            key[1] in cls.members or (key[1] == "__init__" and cls.init is not None)
+        ):
+            raise GenerationError(
+                f"DROPPED_PARAMETERS[{key!r}] in tools/gen_sync.py: no such method; "
+                "update the table"
+            )
+
+
 # --------------------------------------------------------------------------- emission
 
 
@@ -528,6 +715,20 @@ class Emitter:
         """Import ``typing.<name>`` for annotations; return its name."""
         self.use(ImportSpec("typing", name, name), runtime=False, module=module, node=node)
         return name
+
+    def docstring(
+        self, cls: AsyncClass, member: str | None, doc: ast.Expr | None
+    ) -> ast.Expr | None:
+        """A copy of ``doc`` for ``cls``'s twin, as :func:`sync_docstring` rewrites it."""
+        if doc is None:
+            return None
+        assert isinstance(doc.value, ast.Constant)
+        assert isinstance(doc.value.value, str)
+        try:
+            text = sync_docstring(cls.name, member, doc.value.value)
+        except GenerationError as exc:
+            raise cls.module.fail(doc, str(exc)) from None
+        return ast.Expr(ast.Constant(text))
 
     # -- expressions ------------------------------------------------------------------
 
@@ -653,7 +854,7 @@ class Emitter:
     def member(self, cls: AsyncClass, member: Member) -> ast.FunctionDef:
         """The sync twin of one async method, overload or property."""
         module, fn = member.module, member.node
-        doc = _docstring_of(fn)
+        doc = self.docstring(cls, fn.name, _docstring_of(fn))
         where = f"{cls.name}.{fn.name}"
         if member.kind == "property":
             a = fn.args
@@ -731,7 +932,8 @@ class Emitter:
             attr: self.use_sync(target, runtime=True, module=module, node=node)
             for attr, (target, _) in subs
         }
-        body: list[ast.stmt] = [copy.deepcopy(cls.docstring)] if cls.docstring else []
+        doc = self.docstring(cls, None, cls.docstring)
+        body: list[ast.stmt] = [doc] if doc is not None else []
         if not cls.is_client:
             body += _stmts(f"__slots__ = {('_async', *names)!r}")
         body += _stmts(f"_async: {cls.name}")
@@ -867,6 +1069,7 @@ def generate(package_dir: Path) -> dict[str, str]:
     classes = analyse(load_modules(package_dir))
     if not classes:
         raise GenerationError(f"{package_dir}: no Async* classes found")
+    _check_tables(classes)
     out_module_of = {cls.name: _output_module(cls.module) for cls in classes}
     sources: dict[str, SourceModule] = {}
     for cls in classes:

@@ -24,13 +24,14 @@ __all__ = ["BlandClient"]
 
 
 class BlandClient(SyncClient):
-    """Async client for the Bland AI Personas and Evals APIs.
+    """Blocking client for the Bland AI Personas and Evals APIs.
 
-    One aiohttp session per client, created on first use inside the running event
-    loop. Use it as an async context manager, or call :meth:`aclose` when done::
+    One aiohttp session per client, created on first use on the event loop that the
+    client runs in a thread of its own. Use it as a context manager, or call
+    :meth:`close` when done::
 
-        async with AsyncBlandClient() as bland:
-            persona = await bland.personas.promote("persona-uuid")
+        with BlandClient() as bland:
+            persona = bland.personas.promote("persona-uuid")
 
     Args:
         api_key: The API key (sent raw in the ``authorization`` header). Defaults to the
@@ -40,7 +41,6 @@ class BlandClient(SyncClient):
             10 s to connect).
         max_retries: Retries after the first attempt (0 = one request). Default 2.
         max_concurrency: Optional cap on requests in flight across the whole client.
-        session: An aiohttp ``ClientSession`` to borrow; it is never closed by the client.
 
     Raises:
         ConfigurationError: No API key, or a malformed ``base_url``/``timeout``.
@@ -124,11 +124,11 @@ class BlandClient(SyncClient):
 
     @property
     def closed(self) -> bool:
-        """Whether :meth:`aclose` has been called."""
+        """Whether :meth:`close` has been called."""
         return self._async.closed
 
     def close(self) -> None:
-        """Close the client's own session (a borrowed one stays open). Idempotent."""
+        """Close the client's session and stop its event loop thread. Idempotent."""
         self._runtime.close()
 
     def __enter__(self) -> Self:

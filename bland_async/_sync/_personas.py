@@ -273,17 +273,23 @@ class Personas(SyncResource):
     def promote(self, persona_id: str) -> Persona:
         """Promote the persona's current draft to a new production version.
 
-        The previous production version is archived; the draft stays as it is. If the
-        response is lost after the request was sent (a reset connection, a read
-        timeout, a 5xx), the persona is re-read: when production was already promoted
-        from the current draft (and the draft has not changed since) the call succeeds
-        with that state, otherwise the promotion is sent again. So a flaky network never
+        The previous production version is archived; the draft stays as it is. Promote
+        is not idempotent, so it is never resent blindly. When the outcome of a request
+        is unknown (the response was lost to a reset connection or a read timeout, or a
+        gateway answered 502/504 while the server may still be working), the persona is
+        re-read a few times, with backoff: if production was promoted from the current
+        draft (after the draft's last edit) the call succeeds with that state, otherwise
+        the error is raised with ``may_have_been_applied=True`` and nothing is resent.
+        Only after a server error that settles the request (500, 503, ...) and a re-read
+        that shows nothing applied is the promotion sent again. So a flaky network never
         yields two new production versions for one call.
 
         Raises:
             NoDraftVersionError: The persona has no draft to promote.
             PersonaNotFoundError: The persona does not exist.
-            APIConnectionError: The network kept failing for every attempt.
+            APIConnectionError: The network kept failing, or the outcome stayed unknown
+                (``may_have_been_applied`` tells which).
+            InternalServerError: The server kept failing.
         """
         return self._runtime.call(self._async.promote, persona_id)
 
