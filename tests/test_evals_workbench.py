@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 
+import attrs
 import pytest
 
 from bland_async import (
@@ -99,6 +100,18 @@ async def test_list_and_iterate(bland: AsyncBlandClient, fake: FakeBland) -> Non
 async def test_configure_publish_fork_and_roll_back(
     bland: AsyncBlandClient, fake: FakeBland
 ) -> None:
+    judge = fake.seed_eval_agent(
+        "Judge",
+        levels=[
+            {"level_key": "bad", "label": "Bad", "prompt_md": "b"},
+            {"level_key": "good", "label": "Good", "prompt_md": "g"},
+        ],
+        target_level_keys=["good"],
+        publish=True,
+    )["agent"]
+    agent = attrs.evolve(
+        AGENT, eval_agent_id=judge["id"], eval_agent_version_id=judge["active_version_id"]
+    )
     setups = bland.evals.workbench_setups
     created = await setups.create(name="QA", description=None)
     assert fake.requests[-1].json == {"name": "QA", "description": None}
@@ -109,14 +122,14 @@ async def test_configure_publish_fork_and_roll_back(
     assert failed.value.code == "PUBLISH_VALIDATION_FAILED"
 
     draft = await setups.versions.update(
-        setup_id, draft_id, attached_agents=[AGENT], pass_threshold_pct=80, run_mode="full"
+        setup_id, draft_id, attached_agents=[agent], pass_threshold_pct=80, run_mode="full"
     )
     assert isinstance(draft, WorkbenchSetupVersion)
     assert fake.requests[-1].json == {
         "attached_agents": [
             {
-                "eval_agent_id": "agent-1",
-                "eval_agent_version_id": "agent-1-v2",
+                "eval_agent_id": judge["id"],
+                "eval_agent_version_id": judge["active_version_id"],
                 "weight": 40,
                 "target_level_keys": ["good"],
             }
@@ -124,7 +137,7 @@ async def test_configure_publish_fork_and_roll_back(
         "pass_threshold_pct": 80,
         "run_mode": "full",
     }
-    assert draft.attached_agents == [AGENT]
+    assert draft.attached_agents == [agent]
     assert draft.run_mode is RunMode.FULL
 
     published = await setups.publish(setup_id)
@@ -142,7 +155,7 @@ async def test_configure_publish_fork_and_roll_back(
     fork = await setups.versions.create(setup_id, from_version_id=draft_id, name="Fork")
     assert fork.state is VersionState.EDITABLE
     assert fork.created_from_version_id == draft_id
-    assert fork.attached_agents == [AGENT]
+    assert fork.attached_agents == [agent]
     cleared = await setups.versions.update(setup_id, fork.id, pass_threshold_pct=None)
     assert cleared.pass_threshold_pct is None
 
