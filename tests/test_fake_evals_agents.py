@@ -487,6 +487,7 @@ async def test_patch_version(api: Api, fake: FakeBland) -> None:
         ({"levels": [{**LEVELS[0], "label": "l" * 81}]}, "levels[0].label"),
         ({"levels": [{**LEVELS[0], "label": ""}]}, "levels[0].label"),
         ({"levels": [{"level_key": "a", "label": "A"}]}, "levels[0].prompt_md"),
+        ({"levels": [{**LEVELS[0], "prompt_md": ""}]}, "levels[0].prompt_md"),
         ({"levels": [{**LEVELS[0], "color": "#22c55e"}]}, "levels[0].color"),
         ({"levels": [LEVELS[0], LEVELS[0]]}, "levels[1].level_key"),
         ({"levels": LEVELS[:2]}, "levels"),  # would orphan the target "good"

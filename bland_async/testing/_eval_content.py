@@ -79,8 +79,9 @@ def _parse_level(value: object, path: str) -> JSONObject:
     for name, max_len in (("level_key", MAX_LEVEL_KEY), ("label", MAX_LEVEL_LABEL)):
         sub = f"{path}.{name}"
         level[name] = check_str(require(obj, name, sub), sub, min_len=1, max_len=max_len)
+    # "required": read, as the SDK's validation reads it, as a non-empty string.
     level["prompt_md"] = check_str(
-        require(obj, "prompt_md", f"{path}.prompt_md"), f"{path}.prompt_md"
+        require(obj, "prompt_md", f"{path}.prompt_md"), f"{path}.prompt_md", min_len=1
     )
     if obj.get("color") is not None:
         level["color"] = check_enum(obj["color"], f"{path}.color", LEVEL_COLORS)
