@@ -385,7 +385,9 @@ class Transport:
                 logger.debug("-> %s %s attempt=%d", method, route, attempt + 1)
             sent_at = time.monotonic()
             try:
-                if limiter is None:
+                if limiter is not None:  # a free slot, within the connect timeout
+                    await _acquire(limiter, min(options.timeout.connect, remaining))
+                try:
                     status, resp_headers, raw = await self._attempt(
                         session,
                         method,
@@ -394,16 +396,9 @@ class Transport:
                         data=data,
                         client_timeout=timeout,
                     )
-                else:
-                    async with limiter:
-                        status, resp_headers, raw = await self._attempt(
-                            session,
-                            method,
-                            url=url,
-                            headers=headers,
-                            data=data,
-                            client_timeout=timeout,
-                        )
+                finally:
+                    if limiter is not None:
+                        limiter.release()
             except _NotSentError as exc:
                 last_error = APIConnectionError(
                     f"could not connect to {options.base_url}: {exc}", method=method, route=route
@@ -443,7 +438,16 @@ class Transport:
                         attempt + 1,
                     )
                 if 200 <= status < 300:
-                    return ApiResponse(status, _decode_success(raw, request_id), request_id)
+                    body = _decode_success(raw, request_id)
+                    if body is not None and body.get("errors") and body.get("data") is None:
+                        raise make_status_error(
+                            status,
+                            body,
+                            headers={k.lower(): v for k, v in resp_headers.items()},
+                            method=method,
+                            route=route,
+                        )
+                    return ApiResponse(status, body, request_id)
                 lowered = {k.lower(): v for k, v in resp_headers.items()}
                 error = make_status_error(
                     status, _decode_error(raw), headers=lowered, method=method, route=route
@@ -519,7 +523,19 @@ def _encode_query(params: Mapping[str, object]) -> str:
     return urlencode(pairs, quote_via=quote)
 
 
-def _decode_success(raw: bytes, request_id: str | None) -> Any:
+async def _acquire(limiter: asyncio.Semaphore, wait: float) -> None:
+    """Take a slot of the client-wide in-flight cap, waiting at most ``wait`` seconds."""
+    if not limiter.locked():
+        await limiter.acquire()  # a free slot: no wait, no timer
+        return
+    try:
+        async with asyncio.timeout(wait):
+            await limiter.acquire()
+    except TimeoutError as exc:
+        raise _NotSentError("timed out waiting for a free request slot") from exc
+
+
+def _decode_success(raw: bytes, request_id: str | None) -> dict[str, Any] | None:
     if not raw:
         return None
     try:
@@ -535,11 +551,6 @@ def _decode_success(raw: bytes, request_id: str | None) -> Any:
             'response body is not the {"data": ..., "errors": ...} envelope',
             body=body,
             request_id=request_id,
-        )
-    errors = body.get("errors")
-    if errors and body.get("data") is None:
-        raise make_status_error(
-            200, body, headers={"x-request-id": request_id} if request_id else {}
         )
     return body
 

@@ -72,15 +72,6 @@ async def test_pool_timeout_is_not_sent_and_retried_even_for_a_create(fake: Fake
     assert set(fake.state.personas) == {persona["id"]}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bug: the max_concurrency slot is awaited with no bound (_send_with_retries wraps "
-        "_attempt in `async with limiter` outside any timeout), so neither Timeout.connect "
-        "('pool wait + connect') nor Timeout.deadline caps the wait: the call waits for the "
-        "slot, then is sent after its deadline"
-    ),
-)
 async def test_max_concurrency_wait_is_capped_by_the_deadline(fake: FakeBland) -> None:
     persona = fake.seed_persona(name="A")
     fake.inject(GET_PERSONA, Fault.latency(0.5), times=1)
@@ -204,14 +195,6 @@ async def test_2xx_with_errors_beside_data_is_a_success(
     assert got.name == "A"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bug: _decode_success builds the 2xx error with make_status_error(200, body, "
-        "headers=...) and no method/route, so unlike every other APIStatusError it has "
-        "method == route == '' and str() does not say which call failed"
-    ),
-)
 async def test_2xx_error_names_the_call_like_other_status_errors(
     fake: FakeBland, bland: AsyncBlandClient
 ) -> None:
