@@ -123,21 +123,72 @@ def _is_fast_model(cls: object) -> bool:
     )
 
 
+def _leaf_lines(
+    conv: cattrs.Converter, name: str, t: Any, namespace: dict[str, Any]
+) -> list[str] | None:
+    """Statements that structure ``v`` of type ``t`` with no call in the common case.
+
+    ``None`` when ``t`` has no inline form (the caller then calls the converter's hook).
+    Whatever is off the common case goes to that hook, looked up once, here.
+    """
+    hook, typ = f"__h{name}", f"__t{name}"
+    namespace[hook] = conv.get_structure_hook(t)
+    namespace[typ] = t
+    call = f"v = {hook}(v, {typ})"
+    if t is Any:
+        return []
+    if t is float:  # JSON integers are common here (e.g. ``30`` minutes)
+        return [f"if type(v) is not {typ}:", f"    v = float(v) if type(v) is int else {call[4:]}"]
+    if t in _EXACT_TYPES:
+        return [f"if type(v) is not {typ}:", f"    {call}"]
+    if t is datetime:
+        return [
+            "if type(v) is str:",
+            "    v = __fromisoformat(v)",
+            "    if v.tzinfo is None:",
+            "        v = v.replace(tzinfo=__UTC)",
+            "else:",
+            f"    {call}",
+        ]
+    if isinstance(t, type) and issubclass(t, OpenEnum):
+        namespace[f"__m{name}"] = t._value2member_map_
+        return [
+            f"if type(v) is str and v in __m{name}:",
+            f"    v = __m{name}[v]",
+            "else:",
+            f"    {call}",
+        ]
+    if get_origin(t) is list and len(get_args(t)) == 1:
+        (item,) = get_args(t)
+        namespace[f"__i{name}"] = conv.get_structure_hook(item)
+        namespace[f"__it{name}"] = item
+        if item is Any:
+            each = "list(v)"
+        elif item in _EXACT_TYPES:
+            each = f"[x if type(x) is __it{name} else __i{name}(x, __it{name}) for x in v]"
+        else:
+            each = f"[__i{name}(x, __it{name}) for x in v]"
+        return ["if type(v) is list:", f"    v = {each}", "else:", f"    {call}"]
+    return None
+
+
 def _fast_structure_fn(conv: cattrs.Converter, cls: type[Any]) -> Callable[[Any, Any], Any]:
     """A structure function for one model, with cattrs' semantics and less of its cost.
 
-    cattrs' generated function calls a hook per field (two for ``X | None``). On the
-    hot path (a persona is ~45 fields) that call overhead is most of the cost, so this
-    generates code that handles the common case inline: a value that already has the
+    cattrs' generated function calls a hook per field (two for ``X | None``, one per item
+    of a list) and builds a dict of keyword arguments. On the hot path (a persona is ~45
+    fields) that is most of the cost, so this generates code that handles the common case
+    inline and passes the fields straight to the class: a value that already has the
     exact leaf type (``str``/``int``/``float``/``bool``), ``None`` for an optional, a
     known enum value, an ISO 8601 string for a ``datetime`` (read as
-    ``_structure_datetime`` reads it). Anything else goes to the converter's own hook
-    for the field's type (looked up once, here), which converts it or raises exactly as
-    before. Unknown keys are ignored; a missing required key raises ``KeyError``; a
-    missing key with a default is left to attrs. Two differences, on purpose: a value
-    that is not a mapping is rejected (cattrs' function reads ``"abc"`` as an object with
-    no keys when every field has a default), and ``null`` for a collection that defaults
-    to empty (``tags``, ``kb_ids``, ...) reads as empty instead of failing the response.
+    ``_structure_datetime`` reads it), a list of those. Anything else goes to the
+    converter's own hook for the field's type (looked up once, here), which converts it
+    or raises exactly as before. Unknown keys are ignored; a missing required key raises
+    ``KeyError``; a missing key takes the field's default. Two differences, on purpose:
+    a value that is not a mapping is rejected (cattrs' function reads ``"abc"`` as an
+    object with no keys when every field has a default), and ``null`` for a collection
+    that defaults to empty (``tags``, ``kb_ids``, ...) reads as empty instead of failing
+    the response.
     """
     attrs.resolve_types(cls)
     namespace: dict[str, Any] = {
@@ -150,61 +201,44 @@ def _fast_structure_fn(conv: cattrs.Converter, cls: type[Any]) -> Callable[[Any,
         "def structure(o, _):",
         "    if type(o) is not dict and not isinstance(o, __Mapping):",
         f"        raise TypeError('{cls.__name__} must be an object, not ' + type(o).__name__)",
-        "    kw = {}",
     ]
+    arguments: list[str] = []
     for i, field in enumerate(attrs.fields(cls)):
         if not field.init:
             continue
         inner = _optional_inner(field.type)
         target = field.type if inner is None else inner
-        hook, typ = f"__h{i}", f"__t{i}"
-        namespace[hook] = conv.get_structure_hook(target)
-        namespace[typ] = target
-        call = f"v = {hook}(v, {typ})"
-        if target is Any:
-            convert: list[str] = []
-        elif target is float:  # JSON integers are common here (e.g. ``30`` minutes)
-            convert = [
-                f"if type(v) is not {typ}:",
-                f"    v = float(v) if type(v) is int else {hook}(v, {typ})",
-            ]
-        elif target in _EXACT_TYPES:
-            convert = [f"if type(v) is not {typ}:", f"    {call}"]
-        elif target is datetime:
-            convert = [
-                "if type(v) is str:",
-                "    v = __fromisoformat(v)",
-                "    if v.tzinfo is None:",
-                "        v = v.replace(tzinfo=__UTC)",
-                "else:",
-                f"    {call}",
-            ]
-        elif isinstance(target, type) and issubclass(target, OpenEnum):
-            namespace[f"__m{i}"] = target._value2member_map_
-            convert = [
-                f"if type(v) is str and v in __m{i}:",
-                f"    v = __m{i}[v]",
-                "else:",
-                f"    {call}",
-            ]
-        else:
-            convert = [call]
-        if inner is not None and convert:
-            convert = ["if v is not None:", *(f"    {line}" for line in convert)]
-        elif isinstance(field.default, attrs.Factory) and not field.default.takes_self:  # type: ignore[arg-type]
+        convert = _leaf_lines(conv, str(i), target, namespace)
+        if convert is None:
+            convert = [f"v = __h{i}(v, __t{i})"]
+        default = field.default
+        key = repr(field.name)
+        if inner is not None:
+            convert = ["if v is not None:", *(f"    {line}" for line in convert)] if convert else []
+        elif isinstance(default, attrs.Factory) and not default.takes_self:  # type: ignore[arg-type]
             # A collection the server sent as null reads as empty (its default).
-            namespace[f"__f{i}"] = field.default.factory
+            namespace[f"__f{i}"] = default.factory
             fallback = ["if v is None:", f"    v = __f{i}()"]
             if convert:
                 fallback += ["else:", *(f"    {line}" for line in convert)]
             convert = fallback
-        body = [f"v = o[{field.name!r}]", *convert, f"kw[{field.alias!r}] = v"]
-        if field.default is attrs.NOTHING:
-            lines.extend(f"    {line}" for line in body)
+        if default is attrs.NOTHING:
+            body = [f"v = o[{key}]", *convert]
+        elif default is None and inner is not None:
+            body = [f"v = o.get({key})", *convert]  # a missing key is None: nothing to convert
         else:
-            lines.append(f"    if {field.name!r} in o:")
-            lines.extend(f"        {line}" for line in body)
-    lines.append("    return __cls(**kw)")
+            if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+                namespace[f"__f{i}"] = default.factory
+                missing = f"v = __f{i}()"
+            else:
+                namespace[f"__d{i}"] = default
+                missing = f"v = __d{i}"
+            body = [f"if {key} in o:", f"    v = o[{key}]", *(f"    {line}" for line in convert)]
+            body += ["else:", f"    {missing}"]
+        lines.extend(f"    {line}" for line in body)
+        lines.append(f"    a{i} = v")
+        arguments.append(f"{field.alias}=a{i}")
+    lines.append(f"    return __cls({', '.join(arguments)})")
     code = compile("\n".join(lines), f"<bland_async structure {cls.__qualname__}>", "exec")
     exec(code, namespace)  # generated from the model's own fields, as cattrs does
     fn: Callable[[Any, Any], Any] = namespace["structure"]
