@@ -292,65 +292,7 @@ def child_ratelimit(spec: dict[str, Any]) -> None:
     _emit(asyncio.run(main()))
 
 
-#: The paired section: (client, concurrency) cells measured in one process, round by round,
-#: each against the floor at the same concurrency in the same round.
-PAIRED: list[tuple[str, int]] = [
-    (FLOOR, HEADLINE_C),
-    ("promote_many", HEADLINE_C),
-    ("sync_bulk", HEADLINE_C),
-    ("httpx_pydantic", HEADLINE_C),
-    (FLOOR, FACADE_THREADS),
-    ("sync_per_call", FACADE_THREADS),
-]
-
-
-def child_paired(spec: dict[str, Any]) -> None:
-    """Every PAIRED cell open at once in this process; each round runs them back to back.
-
-    Runs close in time see the same machine, so the ratio of a client to the floor within
-    a round cancels most of the drift that separate processes (the table) cannot. The
-    median over rounds of those ratios is the precise figure the targets are judged on.
-    """
-    url, rounds, tag = spec["url"], spec["rounds"], spec["tag"]
-    clients = {}
-    for name, c in PAIRED:
-        cls = CLIENTS[name]
-        client = cls(url, c)
-        client.open()
-        opened = time.perf_counter()
-        client.run(list(persona_ids(tag, cls.warmup(c, spec["warmup"]))))
-        tag += 1
-        while time.perf_counter() - opened < cls.warmup_seconds(c):
-            client.run(list(persona_ids(tag, max(200, 2 * c))))
-            tag += 1
-        clients[name, c] = client
-    cpu: dict[str, list[float]] = {f"{name}@{c}": [] for name, c in PAIRED}
-    try:
-        for round_index in range(rounds):
-            shift = round_index % len(PAIRED)
-            for name, c in PAIRED[shift:] + PAIRED[:shift]:
-                n = spec["n_slow"] if CLIENTS[name].slow else spec["n"]
-                ids = list(persona_ids(tag, n))
-                tag += 1
-                gc.collect()
-                usage0 = resource.getrusage(resource.RUSAGE_SELF)
-                ok = clients[name, c].run(ids)
-                usage1 = resource.getrusage(resource.RUSAGE_SELF)
-                if ok != n:
-                    raise RuntimeError(f"paired {name} c={c}: only {ok}/{n} ok")
-                cpu[f"{name}@{c}"].append((_cpu(usage1) - _cpu(usage0)) / n * 1e6)
-    finally:
-        for client in clients.values():
-            client.close()
-    _emit({"rounds": rounds, "n": spec["n"], "n_slow": spec["n_slow"], "cpu_us": cpu})
-
-
-CHILDREN = {
-    "bench": child_bench,
-    "memory": child_memory,
-    "ratelimit": child_ratelimit,
-    "paired": child_paired,
-}
+CHILDREN = {"bench": child_bench, "memory": child_memory, "ratelimit": child_ratelimit}
 
 
 # --- parent -----------------------------------------------------------------------------
@@ -450,48 +392,6 @@ def summarize(samples: list[dict[str, Any]]) -> dict[tuple[str, int], dict[str, 
     return table
 
 
-def summarize_paired(paired: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Per cell: median CPU µs/req, and the median over rounds of its ratio to the floor."""
-    cpu: dict[str, list[float]] = paired["cpu_us"]
-    out: dict[str, dict[str, Any]] = {}
-    for key, values in cpu.items():
-        name, c = key.split("@")
-        floor = cpu[f"{FLOOR}@{c}"]
-        ratios = sorted(v / f for v, f in zip(values, floor, strict=True))
-        out[key] = {
-            "client": name,
-            "concurrency": int(c),
-            "cpu_us": _median(values),
-            "ratio": _median(ratios),
-            "ratio_range": (ratios[0], ratios[-1]),
-        }
-        ours = cpu.get(f"promote_many@{c}")
-        if ours is not None:
-            out[key]["over_promote_many"] = _median(
-                [v / o for v, o in zip(values, ours, strict=True)]
-            )
-    return out
-
-
-def paired_lines(paired: dict[str, dict[str, Any]], rounds: int) -> list[str]:
-    lines = [
-        f"Paired, one process, {rounds} rounds (median CPU µs/req; ratio to the floor at the "
-        "same concurrency within each round, median and range over rounds):",
-        "",
-        "| client | c | CPU µs/req | x floor (paired) | range |",
-        "|---|---:|---:|---:|---:|",
-    ]
-    for name, c in PAIRED:
-        row = paired[f"{name}@{c}"]
-        low, high = row["ratio_range"]
-        c_text = f"{c} ({c} threads)" if name == "sync_per_call" else str(c)
-        lines.append(
-            f"| {CLIENTS[name].label} | {c_text} | {row['cpu_us']:.0f} | {row['ratio']:.2f}x "
-            f"| {low:.2f}..{high:.2f} |"
-        )
-    return lines
-
-
 def _target(
     name: str, value: float | None, limit: float, unit: str, *, at_most: bool
 ) -> dict[str, Any]:
@@ -503,25 +403,12 @@ def _target(
 
 def evaluate(
     table: dict[tuple[str, int], dict[str, Any]],
-    paired: dict[str, dict[str, Any]] | None,
     memory: dict[str, Any] | None,
     ratelimit: dict[str, Any] | None,
 ) -> list[dict[str, Any]]:
-    """The targets, judged on the paired ratios when there are any, else on the table's."""
-
     def ratio(client: str, c: int) -> float | None:
-        if paired is not None and f"{client}@{c}" in paired:
-            value: float = paired[f"{client}@{c}"]["ratio"]
-            return value
         row = table.get((client, c))
         return row.get("cpu_ratio") if row else None
-
-    def advantage(c: int) -> float | None:
-        if paired is not None and c == HEADLINE_C:
-            value: float = paired[f"httpx_pydantic@{c}"]["over_promote_many"]
-            return value
-        ours, theirs = table.get(("promote_many", c)), table.get(("httpx_pydantic", c))
-        return theirs["cpu_us"] / ours["cpu_us"] if ours and theirs else None
 
     targets = [
         _target(
@@ -547,9 +434,11 @@ def evaluate(
         ),
     ]
     for c in (1, HEADLINE_C, 256):
+        ours, theirs = table.get(("promote_many", c)), table.get(("httpx_pydantic", c))
+        advantage = theirs["cpu_us"] / ours["cpu_us"] if ours and theirs else None
         entry = _target(
             f"httpx+pydantic CPU/req / promote_many CPU/req at c={c}",
-            advantage(c),
+            advantage,
             8.0,
             "x",
             at_most=False,
@@ -650,8 +539,7 @@ class Settings:
         self.quick: bool = quick
         self.n: int = args.n or (1000 if quick else 3000)
         self.n_slow: int = args.n_slow or (300 if quick else 1000)
-        self.repeats: int = args.repeats or (1 if quick else 4)
-        self.rounds: int = args.rounds or (3 if quick else 12)
+        self.repeats: int = args.repeats or (1 if quick else 5)
         self.warmup: int = args.warmup
         self.memory_ids: int = args.memory_ids or (10_000 if quick else 100_000)
         self.ratelimit_ids: int = args.ratelimit_ids or (300 if quick else 2000)
@@ -661,14 +549,12 @@ class Settings:
         if unknown:
             raise SystemExit(f"unknown clients {sorted(unknown)}; known: {sorted(CLIENTS)}")
         self.plan = [(client, cs) for client, cs in PLAN if only is None or client in only]
-        self.paired: bool = only is None
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "n": self.n,
             "n_slow": self.n_slow,
             "repeats": self.repeats,
-            "paired_rounds": self.rounds,
             "warmup_min": self.warmup,
             "memory_ids": self.memory_ids,
             "ratelimit_ids": self.ratelimit_ids,
@@ -761,8 +647,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--n-slow", type=int, help="timed promotions per run, httpx and requests (1000)"
     )
-    parser.add_argument("--repeats", type=int, help="runs per cell, medians reported (4)")
-    parser.add_argument("--rounds", type=int, help="rounds of the paired section (12)")
+    parser.add_argument("--repeats", type=int, help="runs per cell, medians reported (5)")
     parser.add_argument("--warmup", type=int, default=300, help="least warm-up promotions")
     parser.add_argument("--quick", action="store_true", help="a small smoke run")
     parser.add_argument("--memory-ids", type=int, help="ids for the promote_each memory check")
@@ -790,23 +675,10 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
     clock = Clock()
-    memory = ratelimit = paired_raw = None
+    memory = ratelimit = None
     server, url = _start_server()
     try:
         samples = run_speed(settings, server, url, clock)
-        if settings.paired:
-            paired_raw = run_child(
-                "paired",
-                {
-                    "url": url,
-                    "rounds": settings.rounds,
-                    "n": settings.n * 2 // 3,
-                    "n_slow": settings.n_slow // 2,
-                    "warmup": settings.warmup,
-                    "tag": 0x7000_0000,
-                },
-            )
-            clock.log(f"paired section: {settings.rounds} rounds")
         if settings.checks:
             memory = run_child(
                 "memory",
@@ -827,15 +699,11 @@ def main(argv: list[str] | None = None) -> int:
         clock.log(f"429 check: promote statuses {ratelimit['statuses']}")
 
     table = summarize(samples)
-    paired = summarize_paired(paired_raw) if paired_raw is not None else None
-    targets = evaluate(table, paired, memory, ratelimit)
+    targets = evaluate(table, memory, ratelimit)
     elapsed = time.perf_counter() - clock.started
     print()
     print("\n".join(print_table(table)))
     print()
-    if paired is not None:
-        print("\n".join(paired_lines(paired, settings.rounds)))
-        print()
     print("\n".join([*check_lines(memory, ratelimit), "", *target_lines(targets)]))
     print(f"\ntotal {elapsed:.0f}s")
 
@@ -844,8 +712,6 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine,
         "config": settings.as_dict(),
         "table": list(table.values()),
-        "paired": paired,
-        "paired_raw": paired_raw,
         "targets": targets,
         "memory": memory,
         "ratelimit": ratelimit,
