@@ -56,7 +56,7 @@ def _check_base_url(url: str) -> str:
         parsed = URL(url)
     except (TypeError, ValueError) as exc:
         raise ConfigurationError(f"base_url {url!r} is not a valid URL") from exc
-    if parsed.scheme not in ("http", "https") or not parsed.host:
+    if parsed.scheme not in ("http", "https") or not parsed.host or any(c.isspace() for c in url):
         raise ConfigurationError(
             f"base_url {url!r} must be an absolute http(s) URL such as {DEFAULT_BASE_URL!r}"
         )

@@ -45,7 +45,17 @@ def test_missing_key_is_a_clear_configuration_error(monkeypatch: pytest.MonkeyPa
 
 
 @pytest.mark.parametrize(
-    "url", ["api.bland.ai", "ftp://api.bland.ai", "http://", "https://h/?q=1", "https://h/#f", "::"]
+    "url",
+    [
+        "api.bland.ai",
+        "ftp://api.bland.ai",
+        "http://",
+        "https://h/?q=1",
+        "https://h/#f",
+        "::",
+        "http://a b",
+        "https://api.bland.ai /v1",
+    ],
 )
 def test_malformed_base_url(url: str) -> None:
     with pytest.raises(ConfigurationError, match="base_url"):
