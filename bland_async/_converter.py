@@ -134,11 +134,12 @@ def _leaf_lines(
     hook, typ = f"__h{name}", f"__t{name}"
     namespace[hook] = conv.get_structure_hook(t)
     namespace[typ] = t
-    call = f"v = {hook}(v, {typ})"
+    hooked = f"{hook}(v, {typ})"
+    call = f"v = {hooked}"
     if t is Any:
         return []
     if t is float:  # JSON integers are common here (e.g. ``30`` minutes)
-        return [f"if type(v) is not {typ}:", f"    v = float(v) if type(v) is int else {call[4:]}"]
+        return [f"if type(v) is not {typ}:", f"    v = float(v) if type(v) is int else {hooked}"]
     if t in _EXACT_TYPES:
         return [f"if type(v) is not {typ}:", f"    {call}"]
     if t is datetime:
@@ -213,12 +214,18 @@ def _fast_structure_fn(conv: cattrs.Converter, cls: type[Any]) -> Callable[[Any,
             convert = [f"v = __h{i}(v, __t{i})"]
         default = field.default
         key = repr(field.name)
+        factory = isinstance(default, attrs.Factory)  # type: ignore[arg-type]
+        if factory:
+            namespace[f"__d{i}"] = default.factory
+            missing = f"v = __d{i}()"
+        else:
+            namespace[f"__d{i}"] = default
+            missing = f"v = __d{i}"
         if inner is not None:
             convert = ["if v is not None:", *(f"    {line}" for line in convert)] if convert else []
-        elif isinstance(default, attrs.Factory) and not default.takes_self:  # type: ignore[arg-type]
+        elif factory and not default.takes_self:
             # A collection the server sent as null reads as empty (its default).
-            namespace[f"__f{i}"] = default.factory
-            fallback = ["if v is None:", f"    v = __f{i}()"]
+            fallback = ["if v is None:", f"    {missing}"]
             if convert:
                 fallback += ["else:", *(f"    {line}" for line in convert)]
             convert = fallback
@@ -227,12 +234,6 @@ def _fast_structure_fn(conv: cattrs.Converter, cls: type[Any]) -> Callable[[Any,
         elif default is None and inner is not None:
             body = [f"v = o.get({key})", *convert]  # a missing key is None: nothing to convert
         else:
-            if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
-                namespace[f"__f{i}"] = default.factory
-                missing = f"v = __f{i}()"
-            else:
-                namespace[f"__d{i}"] = default
-                missing = f"v = __d{i}"
             body = [f"if {key} in o:", f"    v = o[{key}]", *(f"    {line}" for line in convert)]
             body += ["else:", f"    {missing}"]
         lines.extend(f"    {line}" for line in body)

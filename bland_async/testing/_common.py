@@ -321,14 +321,17 @@ def check_str_list(
     nullable: bool = False,
     min_items: int = 0,
     max_items: int | None = None,
+    item_min_len: int = 0,
 ) -> list[str] | None:
-    """Check a JSON array of strings."""
+    """Check a JSON array of strings (each at least ``item_min_len`` long)."""
     items = check_list(value, path, nullable=nullable, min_items=min_items, max_items=max_items)
     if items is None:
         return None
     for index, item in enumerate(items):
         if not isinstance(item, str):
             raise validation_error(f"{path}[{index}]", f"{path}[{index}] must be a string")
+        if item_min_len:
+            check_str(item, f"{path}[{index}]", min_len=item_min_len)
     return list(items)
 
 

@@ -97,11 +97,15 @@ def _parse_run_agent(value: object, path: str) -> JSONObject:
 def _parse_run_body(body: JSONObject) -> JSONObject:
     """Validate an E22/E23 body (400s only; lookups come after)."""
     call_ids = (
-        check_str_list(require(body, "call_ids"), "call_ids", min_items=1, max_items=MAX_RUN_CALLS)
+        check_str_list(
+            require(body, "call_ids"),
+            "call_ids",
+            min_items=1,
+            max_items=MAX_RUN_CALLS,
+            item_min_len=1,
+        )
         or []
     )
-    for index, call_id in enumerate(call_ids):
-        check_str(call_id, f"call_ids[{index}]", min_len=1)
     raw_agents = body.get("attached_agents")
     agents = check_list(raw_agents, "attached_agents", nullable=True, max_items=MAX_RUN_AGENTS)
     parsed: JSONObject = {

@@ -84,9 +84,7 @@ def _parse_attached_agent(value: object, path: str) -> JSONObject:
     sub, raw = field("weight")
     weight = check_number(raw, sub, lo=0, hi=100)
     sub, raw = field("target_level_keys")
-    target_level_keys = check_str_list(raw, sub, min_items=1) or []
-    for index, key in enumerate(target_level_keys):
-        check_str(key, f"{sub}[{index}]", min_len=1)
+    target_level_keys = check_str_list(raw, sub, min_items=1, item_min_len=1)
     return {
         "eval_agent_id": eval_agent_id,
         "eval_agent_version_id": eval_agent_version_id,
