@@ -19,6 +19,7 @@ import attrs
 
 from bland_async._errors import BlandError, InvalidRequestError, RateLimitError
 from bland_async._pagination import AsyncPager
+from bland_async._retry import BULK_RATE_LIMITED_ROUNDS
 
 __all__ = ["BulkOutcome", "BulkProgress", "BulkResult", "run_bulk", "stream_bulk"]
 
@@ -95,21 +96,25 @@ class BulkResult(Generic[_T]):
         return f"BulkResult(succeeded={len(self.succeeded)}, failed={len(self.failed)})"
 
 
-#: Extra rounds a bulk item gets after its call ended in a 429. A 429 means the request
-#: was refused (never applied), so trying again is always safe; the client-wide pause
-#: keeps it gentle. A bulk job should outlast a rate limit, not give up after 3 attempts.
-RATE_LIMITED_ROUNDS = 5
-
-
 def _persist_through_rate_limits(
     op: Callable[[str], Awaitable[_T]],
 ) -> Callable[[str], Awaitable[_T]]:
+    """Call ``op`` again after a 429 that refused it, up to ``BULK_RATE_LIMITED_ROUNDS`` times.
+
+    A refused request was never applied, so trying again is safe; the client-wide pause
+    keeps it gentle, and a bulk job should outlast a rate limit rather than give up
+    after the transport's few attempts. A 429 with ``may_have_been_applied`` (an earlier
+    request of the same call may have taken effect) is final: resending could apply it
+    twice.
+    """
+
     async def run(item: str) -> _T:
-        for _ in range(RATE_LIMITED_ROUNDS):
+        for _ in range(BULK_RATE_LIMITED_ROUNDS):
             try:
                 return await op(item)
-            except RateLimitError:
-                continue
+            except RateLimitError as exc:
+                if exc.may_have_been_applied:
+                    raise
         return await op(item)
 
     return run

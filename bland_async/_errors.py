@@ -61,6 +61,9 @@ class APIConnectionError(BlandError):
             ``False`` when it never left (connect error, pool timeout).
     """
 
+    def __str__(self) -> str:
+        return _flag_applied(self.message, self.may_have_been_applied)
+
     def __init__(
         self,
         message: str,
@@ -83,6 +86,10 @@ class APITimeoutError(APIConnectionError):
     """The request timed out (connecting, reading, or the per-call deadline passed)."""
 
 
+def _flag_applied(text: str, applied: bool) -> str:
+    return f"{text} [may have been applied]" if applied else text
+
+
 def _rebuild(cls: type[BaseException], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
     exc = cls.__new__(cls)
     BaseException.__init__(exc, *args)
@@ -103,6 +110,11 @@ class APIStatusError(BlandError):
         body: The parsed JSON body, or the raw text when it was not JSON.
         method: HTTP method of the request.
         route: The route template of the request.
+        may_have_been_applied: ``True`` when the request (or an earlier attempt of the same
+            call) may have taken effect although this error was the answer: a gateway's
+            502/504 or a server failure on a request that is not safe to repeat, or a
+            ``promote`` whose outcome could not be confirmed. ``False`` when the server
+            settled it (a 4xx, a 429 refusal).
     """
 
     status_code: ClassVar[int | None] = None
@@ -133,6 +145,7 @@ class APIStatusError(BlandError):
         body: object = None,
         method: str = "",
         route: str = "",
+        may_have_been_applied: bool = False,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -144,12 +157,15 @@ class APIStatusError(BlandError):
         self.body = body
         self.method = method
         self.route = route
+        self.may_have_been_applied = may_have_been_applied
 
     def __str__(self) -> str:
         where = f" ({self.method} {self.route})" if self.route else ""
         code = f" {self.code}" if self.code else ""
         rid = f" [request_id={self.request_id}]" if self.request_id else ""
-        return f"{self.status}{code}: {self.message}{where}{rid}"
+        return _flag_applied(
+            f"{self.status}{code}: {self.message}{where}{rid}", self.may_have_been_applied
+        )
 
     def __reduce__(self) -> tuple[Any, ...]:
         state = dict(self.__dict__)
@@ -319,7 +335,13 @@ def make_status_error(
     ``{"status": "error", "message", "errors": [str, ...]}``, then raw text.
     """
     code, message, details = _parse_error_body(body)
-    if message is None:
+    if 300 <= status < 400:  # redirects are not followed: say where it pointed, once
+        location = headers.get("location")
+        message = (
+            f"the API answered a redirect ({_default_message(status)}) to {location!r}; "
+            "base_url should be the API root, e.g. 'https://api.bland.ai'"
+        )
+    elif message is None:
         message = _default_message(status)
     cls = status_error_class(status, code)
     return cls(

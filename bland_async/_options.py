@@ -97,8 +97,11 @@ def resolve_options(
         raise ConfigurationError(
             "No API key: pass api_key=... or set the BLAND_API_KEY environment variable"
         )
-    if any(ch in api_key for ch in "\r\n"):
-        raise ConfigurationError("api_key must not contain line breaks")
+    if not api_key.isascii() or any(ch < " " or ch == "\x7f" for ch in api_key.strip()):
+        # An HTTP header carries neither; aiohttp would fail every request with a bare error.
+        raise ConfigurationError(
+            "api_key must be printable ASCII (no control characters, tabs or line breaks)"
+        )
     if base_url is None:
         base_url = base.base_url if base else os.environ.get("BLAND_BASE_URL") or DEFAULT_BASE_URL
     resolved_timeout = (

@@ -70,6 +70,20 @@ class RateLimitGate:
             self.paused += until - max(now, self._pause_until)
             self._pause_until = until
 
+    def is_paused(self) -> bool:
+        """Whether a pause was set that may still be running (cheap: no clock read)."""
+        return self._pause_until != 0.0
+
+    def count_attempt(self, *, retry: bool) -> None:
+        """Count one HTTP attempt (and whether it retries an earlier one)."""
+        self.requests += 1
+        if retry:
+            self.retries += 1
+
+    def count_reconciled(self) -> None:
+        """Count a call whose ambiguous outcome was settled by re-reading the resource."""
+        self.reconciled += 1
+
     def remaining(self) -> float:
         """Seconds left in the current pause (0 when not paused)."""
         return max(0.0, self._pause_until - time.monotonic())

@@ -24,12 +24,14 @@ from yarl import URL
 from bland_async import _json
 from bland_async._errors import (
     APIConnectionError,
+    APIStatusError,
     APITimeoutError,
     BlandError,
     InvalidRequestError,
     ResponseValidationError,
     make_status_error,
 )
+from bland_async._retry import Outcome, decide, parse_retry_after
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, Mapping
@@ -47,15 +49,17 @@ _JSON_CONTENT_TYPE: Final = {"content-type": "application/json"}
 _UNRESERVED: Final = re.compile(r"[A-Za-z0-9._~-]+").fullmatch
 
 
-class _NotSentError(Exception):
-    """The attempt failed before the request reached the server."""
+#: Largest response body read, in bytes; a larger one raises ResponseValidationError
+#: (it is never buffered whole). The largest documented responses are far below this.
+MAX_RESPONSE_BYTES: Final = 16 * 2**20
 
 
-class _MaybeSentError(Exception):
-    """The attempt failed after the request may have reached the server."""
+class _AttemptFailedError(Exception):
+    """One attempt failed without an HTTP status: how, and a message safe to show."""
 
-    def __init__(self, message: str, *, timeout: bool) -> None:
+    def __init__(self, message: str, outcome: Outcome, *, timeout: bool = False) -> None:
         super().__init__(message)
+        self.outcome = outcome
         self.timeout = timeout
 
 
@@ -253,7 +257,16 @@ async def _close_at_loop_shutdown(session: aiohttp.ClientSession) -> AsyncGenera
 class Transport:
     """Sends requests for one client configuration over a shared session and gate."""
 
-    __slots__ = ("_headers", "_holder", "_json_headers", "_options", "_rng", "_timeout", "gate")
+    __slots__ = (
+        "_budget",
+        "_headers",
+        "_holder",
+        "_json_headers",
+        "_options",
+        "_rng",
+        "_timeout",
+        "gate",
+    )
 
     def __init__(self, options: ClientOptions, holder: SessionHolder, gate: RateLimitGate) -> None:
         self._options = options
@@ -270,6 +283,13 @@ class Transport:
             self._json_headers = {**headers, **_JSON_CONTENT_TYPE}
         t = options.timeout
         self._timeout = aiohttp.ClientTimeout(total=t.total, connect=t.connect, sock_read=t.read)
+        # A call's deadline: Timeout.deadline, else every attempt at its full length plus
+        # room for the waits between them (one server-requested wait at its cap).
+        self._budget = (
+            t.deadline
+            if t.deadline is not None
+            else t.total * (options.max_retries + 1) + options.retry_policy.retry_after_max
+        )
 
     @property
     def options(self) -> ClientOptions:
@@ -350,40 +370,33 @@ class Transport:
         data: bytes | None,
         idempotent: bool,
     ) -> ApiResponse:
+        """Attempts until one succeeds or :func:`~bland_async._retry.decide` says stop."""
         options = self._options
-        policy = options.retry_policy
         attempts = options.max_retries + 1
-        total = options.timeout.total
-        budget = options.timeout.deadline
         start = time.monotonic()
-        deadline = start + (budget if budget is not None else total * attempts + 60.0)
+        deadline = start + self._budget
         gate = self.gate
         holder = self._holder
         session = await holder.get()
         limiter = holder.limiter
         debug = logger.isEnabledFor(logging.DEBUG)
-        last_error: BlandError | None = None
-        for attempt in range(attempts):
+        applied = False
+        error: APIConnectionError | APIStatusError | None = None
+        attempt = 0
+        while True:
             if attempt and holder.closed:  # closed while this call was failing
-                raise BlandError("this client was closed during the call") from last_error
-            if gate._pause_until and not await gate.wait(deadline):
+                raise BlandError("this client was closed during the call") from error
+            if gate.is_paused() and not await gate.wait(deadline):
                 break
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break
-            timeout = self._timeout
-            if remaining < total:
-                timeout = aiohttp.ClientTimeout(
-                    total=remaining,
-                    connect=min(options.timeout.connect, remaining),
-                    sock_read=options.timeout.read,
-                )
-            gate.requests += 1
-            if attempt:
-                gate.retries += 1
+            gate.count_attempt(retry=attempt > 0)
             if debug:
                 logger.debug("-> %s %s attempt=%d", method, route, attempt + 1)
             sent_at = time.monotonic()
+            status: int | None = None
+            retry_after: float | None = None
             try:
                 if limiter is not None:  # a free slot, within the connect timeout
                     await _acquire(limiter, min(options.timeout.connect, remaining))
@@ -394,38 +407,19 @@ class Transport:
                         url=url,
                         headers=headers,
                         data=data,
-                        client_timeout=timeout,
+                        client_timeout=self._client_timeout(remaining),
                     )
                 finally:
                     if limiter is not None:
                         limiter.release()
-            except _NotSentError as exc:
-                last_error = APIConnectionError(
-                    f"could not connect to {options.base_url}: {exc}", method=method, route=route
-                )
-                if isinstance(exc.__cause__, asyncio.TimeoutError):
-                    last_error = APITimeoutError(
-                        f"timed out connecting to {options.base_url}", method=method, route=route
-                    )
-                last_error.__cause__ = exc.__cause__
+            except _AttemptFailedError as exc:
+                outcome = exc.outcome
+                error = self._connection_error(exc, method, route)
+                error.__cause__ = exc.__cause__
                 if debug:
-                    logger.debug("<- %s %s not sent: %s", method, route, exc)
-                delay = policy.backoff(attempt, self._rng)
-            except _MaybeSentError as exc:
-                cls = APITimeoutError if exc.timeout else APIConnectionError
-                last_error = cls(
-                    f"{exc} ({method} {route})",
-                    method=method,
-                    route=route,
-                    may_have_been_applied=True,
-                )
-                last_error.__cause__ = exc.__cause__
-                if debug:
-                    logger.debug("<- %s %s failed after sending: %s", method, route, exc)
-                if not idempotent:
-                    raise last_error from exc.__cause__
-                delay = policy.backoff(attempt, self._rng)
+                    logger.debug("<- %s %s %s: %s", method, route, outcome.value, error)
             else:
+                outcome = Outcome.ANSWERED
                 request_id = resp_headers.get("x-request-id")
                 if debug:
                     logger.debug(
@@ -437,42 +431,95 @@ class Transport:
                         request_id,
                         attempt + 1,
                     )
+                lowered = {k.lower(): v for k, v in resp_headers.items()}
                 if 200 <= status < 300:
                     body = _decode_success(raw, request_id)
-                    if body is not None and body.get("errors") and body.get("data") is None:
-                        raise make_status_error(
-                            status,
-                            body,
-                            headers={k.lower(): v for k, v in resp_headers.items()},
-                            method=method,
-                            route=route,
-                        )
-                    return ApiResponse(status, body, request_id)
-                lowered = {k.lower(): v for k, v in resp_headers.items()}
-                error = make_status_error(
-                    status, _decode_error(raw), headers=lowered, method=method, route=route
-                )
-                last_error = error
-                server_delay = policy.status_delay(status, lowered, idempotent=idempotent)
-                if server_delay is None:
+                    if body is None or not body.get("errors") or body.get("data") is not None:
+                        return ApiResponse(status, body, request_id)
+                    error = self._status_error(status, body, lowered, method, route)
                     raise error
-                delay = server_delay if server_delay >= 0 else policy.backoff(attempt, self._rng)
-                if status == 429:
-                    gate.pause(delay)
-                    delay = 0.0  # the gate does the waiting, for every request of the client
-            if attempt + 1 >= attempts:
-                break
-            if delay > 0:
-                if time.monotonic() + delay > deadline:
-                    break
-                await asyncio.sleep(delay)
-        if last_error is None:
-            last_error = APITimeoutError(
+                error = self._status_error(status, _decode_error(raw), lowered, method, route)
+                retry_after = parse_retry_after(lowered)
+            decision = decide(
+                options.retry_policy,
+                outcome=outcome,
+                status=status,
+                retry_after=retry_after,
+                attempt=attempt,
+                attempts=attempts,
+                idempotent=idempotent,
+                remaining=deadline - time.monotonic(),
+                applied_before=applied,
+                rng=self._rng,
+            )
+            applied = decision.may_have_been_applied
+            error.may_have_been_applied = applied
+            if decision.pause:
+                gate.pause(decision.pause)
+            if not decision.retry:
+                if attempt and logger.isEnabledFor(logging.WARNING):
+                    logger.warning(
+                        "%s %s failed after %d attempts: %s", method, route, attempt + 1, error
+                    )
+                raise error
+            if logger.isEnabledFor(logging.INFO):
+                wait = decision.pause or decision.delay
+                logger.info(
+                    "%s %s: %s; retrying in %.2fs%s (attempt %d of %d)",
+                    method,
+                    route,
+                    error,
+                    wait,
+                    " (client-wide pause)" if decision.pause else "",
+                    attempt + 2,
+                    attempts,
+                )
+            if decision.delay:
+                await asyncio.sleep(decision.delay)
+            attempt += 1
+        if error is None:
+            error = APITimeoutError(
                 f"deadline of {deadline - start:.1f}s passed before the request could be sent",
                 method=method,
                 route=route,
             )
-        raise last_error
+        raise error
+
+    def _client_timeout(self, remaining: float) -> aiohttp.ClientTimeout:
+        """The attempt's timeouts, shortened when the call's deadline is nearer."""
+        timeout = self._options.timeout
+        if remaining >= timeout.total:
+            return self._timeout
+        return aiohttp.ClientTimeout(
+            total=remaining, connect=min(timeout.connect, remaining), sock_read=timeout.read
+        )
+
+    def _redact(self, text: str) -> str:
+        """``text`` with the API key replaced, wherever a library put it."""
+        key = self._options.api_key
+        return text.replace(key, "***") if key in text else text
+
+    def _connection_error(
+        self, exc: _AttemptFailedError, method: str, route: str
+    ) -> APIConnectionError:
+        base_url = self._options.base_url
+        if exc.outcome is Outcome.NOT_SENT:
+            if exc.timeout:
+                message = f"timed out connecting to {base_url} ({exc})"
+                return APITimeoutError(message, method=method, route=route)
+            message = f"could not connect to {base_url}: {self._redact(str(exc))}"
+            return APIConnectionError(message, method=method, route=route)
+        cls = APITimeoutError if exc.timeout else APIConnectionError
+        message = f"{self._redact(str(exc))} ({method} {route})"
+        return cls(message, method=method, route=route, may_have_been_applied=True)
+
+    def _status_error(
+        self, status: int, body: object, headers: dict[str, str], method: str, route: str
+    ) -> APIStatusError:
+        error = make_status_error(status, body, headers=headers, method=method, route=route)
+        error.message = self._redact(error.message)
+        error.args = (error.message,)
+        return error
 
     @staticmethod
     async def _attempt(
@@ -484,7 +531,12 @@ class Transport:
         data: bytes | None,
         client_timeout: aiohttp.ClientTimeout,
     ) -> tuple[int, Mapping[str, str], bytes]:
-        """One HTTP exchange; classifies failures by whether the request may have landed."""
+        """One HTTP exchange; classifies failures by whether the request may have landed.
+
+        Messages are written here from what is safe to show: never an aiohttp
+        exception's ``repr`` (a ``ClientResponseError``'s carries the request headers,
+        the key among them).
+        """
         try:
             async with session.request(
                 method,
@@ -494,21 +546,68 @@ class Transport:
                 timeout=client_timeout,
                 allow_redirects=False,
             ) as resp:
-                raw = await resp.read()
+                length = resp.content_length
+                if length is not None and length > MAX_RESPONSE_BYTES:
+                    resp.close()  # the connection is not reused with a body left unread
+                    raise _too_large(resp.status, length, resp.headers)
+                raw = await (resp.read() if length is not None else _read_capped(resp))
                 return resp.status, resp.headers, raw
         except aiohttp.ConnectionTimeoutError as exc:
-            raise _NotSentError("timed out getting a connection") from exc
+            raise _AttemptFailedError(
+                "timed out getting a connection", Outcome.NOT_SENT, timeout=True
+            ) from exc
         except aiohttp.ClientSSLError as exc:
             # Not retryable in practice, but it was never sent: surface it as not-sent.
-            raise _NotSentError(f"TLS error: {exc}") from exc
-        except aiohttp.ClientConnectorError as exc:
-            raise _NotSentError(str(exc)) from exc
+            raise _AttemptFailedError(f"TLS error: {_describe(exc)}", Outcome.NOT_SENT) from exc
+        except (aiohttp.ClientConnectorError, aiohttp.InvalidURL) as exc:
+            raise _AttemptFailedError(_describe(exc), Outcome.NOT_SENT) from exc
         except (TimeoutError, aiohttp.SocketTimeoutError) as exc:
-            raise _MaybeSentError("timed out waiting for the response", timeout=True) from exc
+            raise _AttemptFailedError(
+                "timed out waiting for the response", Outcome.LOST, timeout=True
+            ) from exc
         except aiohttp.ServerDisconnectedError as exc:
-            raise _MaybeSentError("server closed the connection", timeout=False) from exc
+            raise _AttemptFailedError("server closed the connection", Outcome.LOST) from exc
+        except aiohttp.ClientPayloadError as exc:
+            message = f"the response body was cut short ({_describe(exc)})"
+            raise _AttemptFailedError(message, Outcome.LOST) from exc
+        except aiohttp.ClientResponseError as exc:
+            message = f"the response was not valid HTTP ({_describe(exc)})"
+            raise _AttemptFailedError(message, Outcome.LOST) from exc
         except (aiohttp.ClientError, OSError) as exc:
-            raise _MaybeSentError(f"connection failed: {exc!r}", timeout=False) from exc
+            raise _AttemptFailedError(f"connection failed: {_describe(exc)}", Outcome.LOST) from exc
+
+
+def _describe(exc: BaseException) -> str:
+    """A one-line account of an aiohttp/OS error with no request headers in it."""
+    if isinstance(exc, aiohttp.ClientResponseError):
+        # Its str()/repr() embed the request's details; the parser's message is enough.
+        return f"{type(exc).__name__}: {exc.message}"[:300]
+    text = str(exc) or "no detail"
+    return f"{type(exc).__name__}: {text}"[:300]
+
+
+def _too_large(
+    status: int, size: int | None, headers: Mapping[str, str]
+) -> ResponseValidationError:
+    got = f"{size} bytes" if size is not None else "more"
+    return ResponseValidationError(
+        f"the response body ({got}, status {status}) is larger than the SDK reads "
+        f"({MAX_RESPONSE_BYTES} bytes); it was not read",
+        request_id=headers.get("x-request-id"),
+    )
+
+
+async def _read_capped(resp: aiohttp.ClientResponse) -> bytes:
+    """Read a body of unknown length (chunked or close-delimited), up to the cap."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in resp.content.iter_any():
+        size += len(chunk)
+        if size > MAX_RESPONSE_BYTES:
+            resp.close()
+            raise _too_large(resp.status, None, resp.headers)
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _encode_query(params: Mapping[str, object]) -> str:
@@ -532,7 +631,9 @@ async def _acquire(limiter: asyncio.Semaphore, wait: float) -> None:
         async with asyncio.timeout(wait):
             await limiter.acquire()
     except TimeoutError as exc:
-        raise _NotSentError("timed out waiting for a free request slot") from exc
+        raise _AttemptFailedError(
+            "timed out waiting for a free request slot", Outcome.NOT_SENT, timeout=True
+        ) from exc
 
 
 def _decode_success(raw: bytes, request_id: str | None) -> dict[str, Any] | None:

@@ -202,7 +202,7 @@ async def test_bulk_gives_up_on_a_server_that_always_refuses(
     fake: FakeBland, bland: AsyncBlandClient
 ) -> None:
     from bland_async import RateLimitError
-    from bland_async._bulk import RATE_LIMITED_ROUNDS
+    from bland_async._retry import BULK_RATE_LIMITED_ROUNDS as RATE_LIMITED_ROUNDS
 
     ids = seed(fake, 2)
     fake.inject(PROMOTE, Fault.status(429, headers={"Retry-After": "0"}))

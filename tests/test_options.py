@@ -44,6 +44,14 @@ def test_missing_key_is_a_clear_configuration_error(monkeypatch: pytest.MonkeyPa
         AsyncBlandClient(api_key="abc\r\nX-Evil: 1")
 
 
+@pytest.mark.parametrize("key", ["abc\x00def", "abc\x7fdef", "abc\tdef", "abc\x1bdef", "clé"])
+def test_a_key_no_header_can_carry_is_refused_at_construction(key: str) -> None:
+    with pytest.raises(ConfigurationError, match="printable ASCII"):
+        AsyncBlandClient(api_key=key)
+    with pytest.raises(ConfigurationError, match="printable ASCII"):
+        AsyncBlandClient(api_key="fine").with_options(api_key=key)
+
+
 @pytest.mark.parametrize(
     "url",
     [

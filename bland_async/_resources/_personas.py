@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Final
 
 from bland_async._bulk import BulkOutcome, BulkProgress, BulkResult, run_bulk, stream_bulk
 from bland_async._converter import drop_unset
-from bland_async._errors import APIConnectionError, BlandError, InternalServerError
+from bland_async._errors import APIConnectionError, APIStatusError, BlandError
 from bland_async._pagination import AsyncPager, page_pager
 from bland_async._resources._base import Resource, page_params
+from bland_async._retry import Fate, Outcome, RetryPolicy, fate, parse_retry_after
 from bland_async._types import UNSET, Unset
 from bland_async._validation import (
     check_e164,
@@ -45,8 +46,6 @@ _VERSION: Final = "/v1/personas/{persona_id}/versions/{version_id}"
 _ATTACH: Final = "/v1/personas/{persona_id}/inbound/attach"
 _DETACH: Final = "/v1/personas/{persona_id}/inbound/detach"
 _SETTINGS: Final = "/v1/personas/{persona_id}/inbound/{phone_number}/settings"
-#: Gateway errors: the server behind the gateway may still be applying the request.
-_GATEWAY_STATUSES: Final = frozenset({502, 504})
 
 
 class AsyncPersonaVersions(Resource):
@@ -309,52 +308,94 @@ class AsyncPersonas(Resource):
         """Promote the persona's current draft to a new production version.
 
         The previous production version is archived; the draft stays as it is. Promote
-        is not idempotent, so it is never resent blindly. When the outcome of a request
-        is unknown (the response was lost to a reset connection or a read timeout, or a
-        gateway answered 502/504 while the server may still be working), the persona is
-        re-read a few times, with backoff: if production was promoted from the current
-        draft (after the draft's last edit) the call succeeds with that state, otherwise
-        the error is raised with ``may_have_been_applied=True`` and nothing is resent.
-        Only after a server error that settles the request (500, 503, ...) and a re-read
-        that shows nothing applied is the promotion sent again. So a flaky network never
-        yields two new production versions for one call.
+        is not idempotent, so it is never resent blindly:
+
+        - After a server failure (500, 503) the persona is re-read once; if nothing was
+          applied the promotion is sent again (at most ``max_retries`` more times).
+        - When the outcome is unknown (the response was lost to a reset connection or a
+          read timeout, or a gateway answered 502/504 while the server may still be
+          working), the persona is re-read up to ``max_retries + 1`` times, with
+          backoff, and the promotion is never sent again.
+
+        The call succeeds when a re-read shows production holding the current draft:
+        promoted from it at or after its last edit. That is the end state a promotion
+        guarantees, whichever request made it (an earlier promotion of the same,
+        unchanged draft counts). Otherwise, once the promotion may have been applied,
+        every error it raises has ``may_have_been_applied=True`` (whatever went wrong
+        with the re-reads: a 429, a 5xx, a timeout), so nothing above it may resend.
+        Only a refusal of the POST itself (a 429 after the transport's retries, a 4xx)
+        or a failure that never reached the server has ``may_have_been_applied=False``.
+        A flaky network never yields two new production versions for one call.
 
         Raises:
             NoDraftVersionError: The persona has no draft to promote.
             PersonaNotFoundError: The persona does not exist.
+            RateLimitError: The POST was refused on every attempt (never applied).
             APIConnectionError: The network kept failing, or the outcome stayed unknown
                 (``may_have_been_applied`` tells which).
-            InternalServerError: The server kept failing.
+            InternalServerError: The server kept failing (``may_have_been_applied``
+                tells whether it may have applied).
         """
         transport = self._transport
         policy = transport.options.retry_policy
         rounds = transport.options.max_retries + 1
-        last_error: BlandError | None = None
         for round_index in range(rounds):
             try:
                 return await self._call(
                     "POST", _PROMOTE, Persona, path={"persona_id": persona_id}, idempotent=False
                 )
-            except APIConnectionError as exc:
-                if not exc.may_have_been_applied:
-                    raise
-                settled = False
-                last_error = exc
-            except InternalServerError as exc:
-                settled = exc.status not in _GATEWAY_STATUSES
-                last_error = exc
-            # It may have been applied, perhaps still is being applied: look, with backoff.
-            looks = 1 if settled else rounds
-            for look in range(looks):
-                await asyncio.sleep(policy.backoff_ceiling(round_index + look))
+            except (APIConnectionError, APIStatusError) as exc:
+                kind = _fate_of(exc)
+                if not kind.may_have_applied:
+                    raise  # refused or settled by the server: nothing was applied
+                error = exc
+            # It may have been applied, perhaps is still being applied: look, with backoff.
+            resend = kind is Fate.FAILED and round_index + 1 < rounds
+            looks = 1 if kind is Fate.FAILED else rounds
+            persona, read_error = await self._look(persona_id, policy, round_index, looks)
+            if persona is not None and _production_reflects_draft(persona):
+                transport.gate.count_reconciled()
+                return persona
+            if read_error is None and resend:
+                continue  # a settled failure, and the read shows nothing applied: resend
+            if read_error is not None or kind is Fate.UNKNOWN:
+                error.may_have_been_applied = True
+                error.add_note(
+                    f"promote: {looks} re-read(s) of persona {persona_id} "
+                    + (
+                        f"failed ({read_error})"
+                        if read_error is not None
+                        else "did not show the promotion applied (it may still be)"
+                    )
+                )
+            else:  # every POST answered a failure and the last read showed nothing applied
+                error.may_have_been_applied = False
+            raise error from read_error
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _look(
+        self, persona_id: str, policy: RetryPolicy, round_index: int, looks: int
+    ) -> tuple[Persona | None, BlandError | None]:
+        """Re-read the persona up to ``looks`` times until production holds the draft.
+
+        Returns the last persona read (or ``None``), and the error of the last read when
+        it failed.
+        """
+        persona: Persona | None = None
+        read_error: BlandError | None = None
+        for look in range(looks):
+            await asyncio.sleep(policy.backoff_ceiling(round_index + look))
+            try:
                 persona = await self.get(persona_id)
-                if _production_reflects_draft(persona):
-                    transport.gate.reconciled += 1
-                    return persona
-            if not settled:
-                break  # the outcome is unknown: resending could promote twice
-        assert last_error is not None
-        raise last_error
+            except (APIConnectionError, APIStatusError) as exc:
+                read_error = exc  # a 429 or a blip on the read: look again later
+                if isinstance(exc, APIStatusError) and _fate_of(exc) is Fate.DONE:
+                    break  # gone, forbidden, ...: looking again will not tell more
+                continue
+            read_error = None
+            if _production_reflects_draft(persona):
+                break
+        return persona, read_error
 
     async def promote_many(
         self,
@@ -407,8 +448,15 @@ class AsyncPersonas(Resource):
         return stream_bulk(ids, self.promote, concurrency=concurrency, on_progress=on_progress)
 
 
+def _fate_of(exc: APIConnectionError | APIStatusError) -> Fate:
+    """What a transport error says about the request on the server."""
+    if isinstance(exc, APIStatusError):
+        return fate(Outcome.ANSWERED, exc.status, parse_retry_after(exc.headers))
+    return fate(Outcome.LOST if exc.may_have_been_applied else Outcome.NOT_SENT)
+
+
 def _production_reflects_draft(persona: Persona) -> bool:
-    """Whether production was promoted from the current draft after its last edit."""
+    """Whether production holds the current draft: promoted from it after its last edit."""
     production = persona.current_production_version
     draft = persona.current_draft_version
     if production is None or draft is None or production.promoted_at is None:

@@ -274,22 +274,33 @@ class Personas(SyncResource):
         """Promote the persona's current draft to a new production version.
 
         The previous production version is archived; the draft stays as it is. Promote
-        is not idempotent, so it is never resent blindly. When the outcome of a request
-        is unknown (the response was lost to a reset connection or a read timeout, or a
-        gateway answered 502/504 while the server may still be working), the persona is
-        re-read a few times, with backoff: if production was promoted from the current
-        draft (after the draft's last edit) the call succeeds with that state, otherwise
-        the error is raised with ``may_have_been_applied=True`` and nothing is resent.
-        Only after a server error that settles the request (500, 503, ...) and a re-read
-        that shows nothing applied is the promotion sent again. So a flaky network never
-        yields two new production versions for one call.
+        is not idempotent, so it is never resent blindly:
+
+        - After a server failure (500, 503) the persona is re-read once; if nothing was
+          applied the promotion is sent again (at most ``max_retries`` more times).
+        - When the outcome is unknown (the response was lost to a reset connection or a
+          read timeout, or a gateway answered 502/504 while the server may still be
+          working), the persona is re-read up to ``max_retries + 1`` times, with
+          backoff, and the promotion is never sent again.
+
+        The call succeeds when a re-read shows production holding the current draft:
+        promoted from it at or after its last edit. That is the end state a promotion
+        guarantees, whichever request made it (an earlier promotion of the same,
+        unchanged draft counts). Otherwise, once the promotion may have been applied,
+        every error it raises has ``may_have_been_applied=True`` (whatever went wrong
+        with the re-reads: a 429, a 5xx, a timeout), so nothing above it may resend.
+        Only a refusal of the POST itself (a 429 after the transport's retries, a 4xx)
+        or a failure that never reached the server has ``may_have_been_applied=False``.
+        A flaky network never yields two new production versions for one call.
 
         Raises:
             NoDraftVersionError: The persona has no draft to promote.
             PersonaNotFoundError: The persona does not exist.
+            RateLimitError: The POST was refused on every attempt (never applied).
             APIConnectionError: The network kept failing, or the outcome stayed unknown
                 (``may_have_been_applied`` tells which).
-            InternalServerError: The server kept failing.
+            InternalServerError: The server kept failing (``may_have_been_applied``
+                tells whether it may have applied).
         """
         return self._runtime.call(self._async.promote, persona_id)
 
