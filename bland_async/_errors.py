@@ -337,8 +337,9 @@ def make_status_error(
     code, message, details = _parse_error_body(body)
     if 300 <= status < 400:  # redirects are not followed: say where it pointed, once
         location = headers.get("location")
+        target = f" to {location!r}" if location else ""
         message = (
-            f"the API answered a redirect ({_default_message(status)}) to {location!r}; "
+            f"the API answered a redirect ({_default_message(status)}){target}; "
             "base_url should be the API root, e.g. 'https://api.bland.ai'"
         )
     elif message is None:

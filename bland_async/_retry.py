@@ -160,6 +160,7 @@ def decide(
     idempotent: bool,
     remaining: float,
     applied_before: bool = False,
+    read_only: bool = False,
     rng: random.Random | None = None,
 ) -> Decision:
     """Decide what follows a failed attempt.
@@ -174,6 +175,7 @@ def decide(
         idempotent: Whether repeating the request is harmless if it was applied.
         remaining: Seconds left before the call's deadline.
         applied_before: Whether an earlier attempt of this call may have taken effect.
+        read_only: The method changes nothing (GET, HEAD, OPTIONS): never "applied".
         rng: Randomness for the jitter (tests pass a seeded one).
 
     Rules: a refused request is retried for any method (a 429 pauses the whole client
@@ -183,7 +185,7 @@ def decide(
     pass the deadline. Waits the server asks for are capped at ``retry_after_max``.
     """
     kind = fate(outcome, status, retry_after)
-    applied = applied_before or kind.may_have_applied
+    applied = not read_only and (applied_before or kind.may_have_applied)
     retryable = kind is Fate.REFUSED or (idempotent and kind is not Fate.DONE)
     wait = (
         min(retry_after, policy.retry_after_max)

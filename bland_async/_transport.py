@@ -44,6 +44,7 @@ __all__ = ["ApiResponse", "SessionHolder", "Transport", "user_agent"]
 logger: Final = logging.getLogger("bland_async")
 
 _IDEMPOTENT_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
+_READ_ONLY_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
 _JSON_CONTENT_TYPE: Final = {"content-type": "application/json"}
 #: A path segment made only of RFC 3986 unreserved characters (percent-encoding keeps it).
 _UNRESERVED: Final = re.compile(r"[A-Za-z0-9._~-]+").fullmatch
@@ -450,6 +451,7 @@ class Transport:
                 idempotent=idempotent,
                 remaining=deadline - time.monotonic(),
                 applied_before=applied,
+                read_only=method in _READ_ONLY_METHODS,
                 rng=self._rng,
             )
             applied = decision.may_have_been_applied
@@ -457,8 +459,8 @@ class Transport:
             if decision.pause:
                 gate.pause(decision.pause)
             if not decision.retry:
-                if attempt and logger.isEnabledFor(logging.WARNING):
-                    logger.warning(
+                if attempt and logger.isEnabledFor(logging.INFO):
+                    logger.info(
                         "%s %s failed after %d attempts: %s", method, route, attempt + 1, error
                     )
                 raise error

@@ -53,6 +53,22 @@ def check_str(
         raise InvalidRequestError(f"{name} must be at most {max_len} characters, got {len(value)}")
 
 
+#: Longest name of an eval agent, agent version, workbench setup or setup version.
+MAX_NAME: Final = 200
+
+
+def check_name(value: object, field: str = "name") -> None:
+    """A name: 1 to ``MAX_NAME`` characters, not only whitespace.
+
+    The API documents names as "1 to 200 characters"; a name that is empty once
+    whitespace is stripped (``"   "``) is no more meaningful than ``""``, so it is
+    refused too (the fake refuses it the same way).
+    """
+    check_str(field, value, min_len=1, max_len=MAX_NAME)
+    if isinstance(value, str) and not value.strip():
+        raise InvalidRequestError(f"{field} must not be blank (only whitespace)")
+
+
 def check_number_range(
     name: str, value: object, low: float, high: float, *, nullable: bool = False
 ) -> None:

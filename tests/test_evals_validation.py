@@ -86,6 +86,10 @@ BAD_CALLS: dict[str, Call] = {
         modality="video",  # type: ignore[arg-type]
     ),
     "agent update long name": lambda b: b.evals.agents.update(A, name="x" * 201),
+    "agent create blank name": lambda b: b.evals.agents.create(name="  "),
+    "agent update blank name": lambda b: b.evals.agents.update(A, name="\u3000"),
+    "agent version create blank name": lambda b: b.evals.agents.versions.create(A, name=" "),
+    "agent version update blank name": lambda b: b.evals.agents.versions.update(A, V, name="\n"),
     "agent update metadata int value": lambda b: b.evals.agents.update(
         A,
         metadata={"k": 1},  # type: ignore[dict-item]
@@ -153,6 +157,8 @@ BAD_CALLS: dict[str, Call] = {
     # setups
     "setup create empty name": lambda b: b.evals.workbench_setups.create(name=""),
     "setup create long name": lambda b: b.evals.workbench_setups.create(name="x" * 201),
+    "setup create blank name": lambda b: b.evals.workbench_setups.create(name="   "),
+    "setup update blank name": lambda b: b.evals.workbench_setups.update(S, name="\t\n"),
     "setup update long name": lambda b: b.evals.workbench_setups.update(S, name="x" * 201),
     "setup update metadata": lambda b: b.evals.workbench_setups.update(
         S,
@@ -183,6 +189,12 @@ BAD_CALLS: dict[str, Call] = {
     ),
     "setup version fork long name": lambda b: b.evals.workbench_setups.versions.create(
         S, name="x" * 201
+    ),
+    "setup version fork blank name": lambda b: b.evals.workbench_setups.versions.create(
+        S, name=" "
+    ),
+    "setup version update blank name": lambda b: b.evals.workbench_setups.versions.update(
+        S, V, name=" " * 200
     ),
     # runs
     "run no call ids": lambda b: b.evals.runs.create(**run_args(call_ids=[])),
@@ -271,6 +283,40 @@ async def test_rule_is_checked_before_sending(
         await call(bland)
     assert isinstance(info.value, ValueError)
     assert fake.requests == []
+
+
+BLANK_NAME_CALLS: dict[str, Call] = {
+    "setup create": lambda b: b.evals.workbench_setups.create(name=" \u3000 "),
+    "setup update": lambda b: b.evals.workbench_setups.update(S, name=" \u3000 "),
+    "setup version fork": lambda b: b.evals.workbench_setups.versions.create(S, name=" \u3000 "),
+    "setup version update": lambda b: b.evals.workbench_setups.versions.update(
+        S, V, name=" \u3000 "
+    ),
+}
+
+
+@pytest.mark.parametrize("call", BLANK_NAME_CALLS.values(), ids=BLANK_NAME_CALLS.keys())
+async def test_blank_setup_names_are_refused_with_a_clear_message(
+    call: Call, bland: AsyncBlandClient, fake: FakeBland
+) -> None:
+    with pytest.raises(InvalidRequestError, match=r"^name must not be blank \(only whitespace\)$"):
+        await call(bland)
+    assert fake.requests == []
+
+
+async def test_setup_names_with_text_are_sent_unchanged(
+    bland: AsyncBlandClient, fake: FakeBland
+) -> None:
+    created = await bland.evals.workbench_setups.create(name=" QA ")
+    assert created.setup.name == " QA "
+    setup_id = created.setup.id
+    renamed = await bland.evals.workbench_setups.update(setup_id, name="x")
+    assert renamed.setup.name == "x"
+    fork = await bland.evals.workbench_setups.versions.create(setup_id, name=" Fork")
+    assert fork.name == " Fork"
+    updated = await bland.evals.workbench_setups.versions.update(setup_id, fork.id, name="v2\t")
+    assert updated.name == "v2\t"
+    assert [r.json.get("name") for r in fake.requests] == [" QA ", "x", " Fork", "v2\t"]
 
 
 def test_iterate_checks_arguments_eagerly() -> None:

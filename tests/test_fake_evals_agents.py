@@ -180,6 +180,7 @@ async def test_create_agent_from_templates(api: Api, fake: FakeBland) -> None:
         ({"name": ""}, "name"),
         ({"name": "x" * 201}, "name"),
         ({"name": None}, "name"),
+        ({"name": "   "}, "name"),
         ({"name": "x", "description": 5}, "description"),
         ({"name": "x", "modality": "video"}, "modality"),
         ({"name": "x", "template_key": 3}, "template_key"),
@@ -225,6 +226,7 @@ async def test_patch_agent(api: Api, fake: FakeBland) -> None:
         ({"metadata": {"a": 1}}, "metadata.a"),
         ({"metadata": None}, "metadata"),
         ({"active_version_id": 3}, "active_version_id"),
+        ({"name": "\t\n"}, "name"),
     ],
 )
 async def test_patch_agent_validation(
@@ -425,6 +427,7 @@ async def test_fork_from_a_published_version(api: Api, fake: FakeBland) -> None:
         assert reply.status == 404
         assert reply.error["error"] == "EVAL_AGENT_VERSION_NOT_FOUND"
     assert_validation_error(await api.post(_path(bundle, "/versions"), json={"name": ""}), "name")
+    assert_validation_error(await api.post(_path(bundle, "/versions"), json={"name": " "}), "name")
 
 
 async def test_get_version(api: Api, fake: FakeBland) -> None:
@@ -473,6 +476,7 @@ async def test_patch_version(api: Api, fake: FakeBland) -> None:
     [
         ({"name": ""}, "name"),
         ({"name": "x" * 201}, "name"),
+        ({"name": "  "}, "name"),
         ({"description": 1}, "description"),
         ({"modality": "full"}, "modality"),
         ({"system_prompt_md": "s" * 8001}, "system_prompt_md"),

@@ -73,10 +73,7 @@ async def test_closing_releases_requests_waiting_on_latency() -> None:
             pending = asyncio.ensure_future(
                 session.get(fake.url + "/v1/personas", headers={"authorization": "test-key"})
             )
-            for _ in range(500):
-                if fake.requests:
-                    break
-                await asyncio.sleep(0.01)
+            await fake.wait_for_requests(1, timeout=5)
             started = time.monotonic()
         assert time.monotonic() - started < 2
         async with await pending as response:

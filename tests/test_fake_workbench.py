@@ -167,6 +167,38 @@ async def test_create_setup_validation(
     assert fake.state.workbench_setups == {}
 
 
+@pytest.mark.parametrize("name", [" ", " " * 200, "\t\n", "\u3000\u00a0"])
+async def test_blank_names_are_refused_everywhere(api: Api, fake: FakeBland, name: str) -> None:
+    """ "1 to 200 characters" means 1 to 200 meaningful ones: only whitespace is a 400."""
+    bundle = fake.seed_workbench_setup(name="QA")
+    draft = bundle["current_version"]
+    replies = [
+        await api.post(SETUPS, json={"name": name}),
+        await api.patch(_setup_path(bundle), json={"name": name}),
+        await api.post(_setup_path(bundle, "/versions"), json={"name": name}),
+        await api.patch(_setup_path(bundle, f"/versions/{draft['id']}"), json={"name": name}),
+    ]
+    for reply in replies:
+        assert_validation_error(reply, "name")
+        assert reply.error["message"] == "name must not be blank (only whitespace)"
+    assert list(fake.state.workbench_setups) == [bundle["setup"]["id"]]
+    assert fake.state.workbench_setups[bundle["setup"]["id"]] == bundle["setup"]
+    assert fake.state.workbench_setup_versions == {draft["id"]: draft}
+    with pytest.raises(ValueError, match="VALIDATION_ERROR: name must not be blank"):
+        fake.seed_workbench_setup(name=name)
+
+
+async def test_names_with_text_keep_their_whitespace(api: Api, fake: FakeBland) -> None:
+    reply = await api.post(SETUPS, json={"name": " x "})
+    assert reply.status == 201
+    bundle = reply.data
+    assert (bundle["setup"]["name"], bundle["current_version"]["name"]) == (" x ", " x ")
+    draft_path = _setup_path(bundle, f"/versions/{bundle['current_version']['id']}")
+    assert (await api.patch(draft_path, json={"name": "\tDraft"})).data["name"] == "\tDraft"
+    fork = await api.post(_setup_path(bundle, "/versions"), json={"name": "y "})
+    assert (fork.status, fork.data["name"]) == (201, "y ")
+
+
 async def test_get_setup(api: Api, fake: FakeBland) -> None:
     bundle = fake.seed_workbench_setup(name="QA")
     assert (await api.get(_setup_path(bundle))).data == bundle

@@ -119,6 +119,9 @@ def d(
             Decision(retry=True, pause=1.0, may_have_been_applied=True),
         ),
         (d(A, 404, applied_before=True), Decision(retry=False, may_have_been_applied=True)),
+        # a read changes nothing, whatever happened to it
+        (d(L, idempotent=True, read_only=True), Decision(retry=True, delay=1.0)),
+        (d(A, 502, attempt=2, idempotent=True, read_only=True), Decision(retry=False)),
     ],
 )
 def test_decide(decision: Decision, expected: Decision) -> None:

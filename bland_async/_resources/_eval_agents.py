@@ -13,6 +13,7 @@ from bland_async._resources._evals_base import EvalsResource
 from bland_async._types import UNSET, Unset
 from bland_async._validation import (
     check_instance,
+    check_name,
     check_number_range,
     check_one_of,
     check_page_params,
@@ -42,7 +43,6 @@ _VERSIONS: Final = "/v1/evals/agents/{eval_agent_id}/versions"
 _VERSION: Final = "/v1/evals/agents/{eval_agent_id}/versions/{version_id}"
 MODALITIES: Final = ("text", "audio")
 LEVEL_COLORS: Final = ("rose", "amber", "gold", "emerald", "blue", "indigo", "violet", "fog")
-MAX_NAME: Final = 200
 MAX_AGENT_PROMPT: Final = 8000
 MAX_AGENT_LEVELS: Final = 5
 
@@ -180,7 +180,7 @@ class AsyncEvalAgentVersions(EvalsResource):
             NotFoundError: The agent or source version does not exist.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        check_str("name", name, min_len=1, max_len=MAX_NAME)
+        check_name(name)
         check_str("description", description, nullable=True)
         check_str("from_version_id", from_version_id, min_len=1)
         return await self._call(
@@ -246,7 +246,7 @@ class AsyncEvalAgentVersions(EvalsResource):
             NotFoundError: The agent or version does not exist.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        check_str("name", name, min_len=1, max_len=MAX_NAME)
+        check_name(name)
         check_str("description", description, nullable=True)
         check_one_of("modality", modality, MODALITIES)
         check_str("system_prompt_md", system_prompt_md, max_len=MAX_AGENT_PROMPT)
@@ -358,7 +358,7 @@ class AsyncEvalAgents(EvalsResource):
             NotFoundError: The template does not exist.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        check_str("name", name, min_len=1, max_len=MAX_NAME)
+        check_name(name)
         check_str("description", description, nullable=True)
         check_str("template_key", template_key, min_len=1, nullable=True)
         check_str("user_template_id", user_template_id, min_len=1, nullable=True)
@@ -413,7 +413,7 @@ class AsyncEvalAgents(EvalsResource):
             NotFoundError: The agent does not exist.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        check_str("name", name, min_len=1, max_len=MAX_NAME)
+        check_name(name)
         check_str("description", description, nullable=True)
         check_str("active_version_id", active_version_id, min_len=1, nullable=True)
         check_string_map("metadata", metadata)

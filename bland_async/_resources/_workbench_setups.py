@@ -14,6 +14,7 @@ from bland_async._types import UNSET, Unset
 from bland_async._validation import (
     check_instance,
     check_int_range,
+    check_name,
     check_number_range,
     check_one_of,
     check_page_params,
@@ -43,7 +44,6 @@ _VERSION: Final = "/v1/evals/workbench-setups/{setup_id}/versions/{version_id}"
 _RUN_MODES: Final = ("text", "audio", "full")
 MAX_SETUP_AGENTS: Final = 20
 MAX_CALL_IDS: Final = 5000
-MAX_NAME: Final = 200
 
 
 class AsyncWorkbenchSetupVersions(EvalsResource):
@@ -114,16 +114,18 @@ class AsyncWorkbenchSetupVersions(EvalsResource):
 
         Args:
             setup_id: The workbench setup.
-            name: 1 to 200 characters (default: the source version's name).
+            name: 1 to 200 characters, not only whitespace (default: the source
+                version's name).
             description: A description, or ``None`` for none.
             from_version_id: The version to copy (default: the current draft).
 
         Raises:
-            InvalidRequestError: ``name`` is empty or longer than 200 characters.
+            InvalidRequestError: ``name`` is empty, only whitespace or longer than
+                200 characters.
             NotFoundError: The setup or source version does not exist.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        check_str("name", name, min_len=1, max_len=MAX_NAME)
+        check_name(name)
         check_str("description", description, nullable=True)
         check_str("from_version_id", from_version_id, min_len=1)
         return await self._call(
@@ -168,7 +170,7 @@ class AsyncWorkbenchSetupVersions(EvalsResource):
         Args:
             setup_id: The workbench setup.
             version_id: The version; it must be ``editable``.
-            name: 1 to 200 characters.
+            name: 1 to 200 characters, not only whitespace.
             description: New description; ``None`` clears it.
             attached_agents: Replaces the whole list; at most 20, each with all four
                 fields (``eval_agent_id``, ``eval_agent_version_id``, ``weight`` 0-100,
@@ -184,7 +186,7 @@ class AsyncWorkbenchSetupVersions(EvalsResource):
             NotFoundError: The setup or version does not exist.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        check_str("name", name, min_len=1, max_len=MAX_NAME)
+        check_name(name)
         check_str("description", description, nullable=True)
         check_int_range("pass_threshold_pct", pass_threshold_pct, 0, 100, nullable=True)
         check_one_of("run_mode", run_mode, _RUN_MODES)
@@ -309,14 +311,15 @@ class AsyncWorkbenchSetups(EvalsResource):
         then :meth:`publish`. Not retried after an ambiguous failure.
 
         Args:
-            name: 1 to 200 characters.
+            name: 1 to 200 characters, not only whitespace.
             description: A description, or ``None`` for none.
 
         Raises:
-            InvalidRequestError: ``name`` is empty or longer than 200 characters.
+            InvalidRequestError: ``name`` is empty, only whitespace or longer than
+                200 characters.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        check_str("name", name, min_len=1, max_len=MAX_NAME)
+        check_name(name)
         check_str("description", description, nullable=True)
         return await self._call(
             "POST",
@@ -349,7 +352,7 @@ class AsyncWorkbenchSetups(EvalsResource):
 
         Args:
             setup_id: The workbench setup.
-            name: 1 to 200 characters.
+            name: 1 to 200 characters, not only whitespace.
             description: New description; ``None`` clears it.
             active_version_id: Point the published version at another archived
                 version (e.g. to roll back); ``None`` unpublishes the setup.
@@ -360,7 +363,7 @@ class AsyncWorkbenchSetups(EvalsResource):
             NotFoundError: The setup does not exist.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        check_str("name", name, min_len=1, max_len=MAX_NAME)
+        check_name(name)
         check_str("description", description, nullable=True)
         check_str("active_version_id", active_version_id, min_len=1, nullable=True)
         check_string_map("metadata", metadata)

@@ -104,12 +104,14 @@ class WorkbenchSetupVersions(SyncResource):
 
         Args:
             setup_id: The workbench setup.
-            name: 1 to 200 characters (default: the source version's name).
+            name: 1 to 200 characters, not only whitespace (default: the source
+                version's name).
             description: A description, or ``None`` for none.
             from_version_id: The version to copy (default: the current draft).
 
         Raises:
-            InvalidRequestError: ``name`` is empty or longer than 200 characters.
+            InvalidRequestError: ``name`` is empty, only whitespace or longer than
+                200 characters.
             NotFoundError: The setup or source version does not exist.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
@@ -148,7 +150,7 @@ class WorkbenchSetupVersions(SyncResource):
         Args:
             setup_id: The workbench setup.
             version_id: The version; it must be ``editable``.
-            name: 1 to 200 characters.
+            name: 1 to 200 characters, not only whitespace.
             description: New description; ``None`` clears it.
             attached_agents: Replaces the whole list; at most 20, each with all four
                 fields (``eval_agent_id``, ``eval_agent_version_id``, ``weight`` 0-100,
@@ -245,11 +247,12 @@ class WorkbenchSetups(SyncResource):
         then :meth:`publish`. Not retried after an ambiguous failure.
 
         Args:
-            name: 1 to 200 characters.
+            name: 1 to 200 characters, not only whitespace.
             description: A description, or ``None`` for none.
 
         Raises:
-            InvalidRequestError: ``name`` is empty or longer than 200 characters.
+            InvalidRequestError: ``name`` is empty, only whitespace or longer than
+                200 characters.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
         return self._runtime.call(self._async.create, name=name, description=description)
@@ -276,7 +279,7 @@ class WorkbenchSetups(SyncResource):
 
         Args:
             setup_id: The workbench setup.
-            name: 1 to 200 characters.
+            name: 1 to 200 characters, not only whitespace.
             description: New description; ``None`` clears it.
             active_version_id: Point the published version at another archived
                 version (e.g. to roll back); ``None`` unpublishes the setup.

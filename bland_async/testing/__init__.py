@@ -27,12 +27,38 @@ Point any client at it, the SDK included::
 
 Arrange state with `seed_persona`, `seed_workbench_setup`, `seed_eval_agent`,
 `seed_user_template`, `seed_run` and `add_phone_number` (or through the API
-itself); inspect it through `fake.state` (plain JSON dicts, see `FakeState`)
-and `fake.requests` (`RecordedRequest`). Break things with
-`fake.inject(route, fault, times=, every=, after=)` and the `Fault`
-constructors: `latency`, `status`, `drop`, `malformed`, `apply_then_fail`.
-Turn Evals off with `fake.evals_enabled = False` (every `/v1/evals` route but
-the status then answers 404).
+itself); inspect it through `fake.state` (plain JSON dicts, see `FakeState`),
+`fake.promotion_count(persona_id)` (promotes the state shows, lost answers
+included) and `fake.requests` (`RecordedRequest`). Break things with
+`fake.inject(route, fault, times=, every=, after=, probability=)` and the
+`Fault` constructors: `latency` (with optional `jitter`), `status`, `drop`,
+`malformed`, `apply_then_fail` (works on every route, GETs included). Turn
+Evals off with `fake.evals_enabled = False` (every `/v1/evals` route but the
+status then answers 404).
+
+Faults on a request are tried in installation order: every firing latency
+fault adds its wait, the first firing answering fault decides the answer and
+the faults after it do not see the request. A fault's `after` skips its first
+matches, `every` keeps every Nth of the rest, `probability` then lets each of
+those fire with that chance, and `times` caps the firings. The route `"*"`
+matches every request to every route the fake serves, `"GET *"` / `"POST *"`
+every route with that method (requests to unknown paths still answer 404).
+
+Chaos testing: every random decision (`probability`, `jitter`) draws from the
+fake's own `random.Random(seed)`, in the order requests are recorded, so a run
+is reproducible from `FakeBland(seed=...)`. Instead of sleeping until requests
+are in flight, `await fake.wait_for_requests(n, route=...)` returns as soon as
+the nth (matching) request has been received, or raises `TimeoutError`::
+
+    async def test_bulk_promote_under_chaos():
+        async with FakeBland(seed=1234) as fake:
+            ids = [fake.seed_persona(name=f"P{i}")["id"] for i in range(50)]
+            fake.inject("*", Fault.latency(0.001, jitter=0.01))
+            fake.inject("*", Fault.status(429, headers={"Retry-After": "0"}), probability=0.3)
+            fake.inject("*", Fault.status(503), probability=0.05)
+            fake.inject("*", Fault.apply_then_fail(), probability=0.02)
+            ...  # promote every persona through the client under test
+            assert all(fake.promotion_count(i) <= 1 for i in ids)  # never two
 
 It serves every Personas (P1-P11) and Evals (E0-E35) endpoint: eval agents and
 workbench setups with their versions (only editable versions PATCH, 409

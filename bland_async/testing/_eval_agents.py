@@ -33,8 +33,8 @@ from ._common import (
 )
 from ._eval_content import (
     CONTENT_FIELDS,
-    MAX_NAME,
     MODALITIES,
+    check_name,
     find_agent,
     find_agent_version,
     parse_content,
@@ -154,7 +154,7 @@ def create_agent(state: FakeState, body: JSONObject) -> str:
     `template_key`, else it is an empty text pass/fail judge; `modality`
     overrides the template's.
     """
-    name = check_str(require(body, "name"), "name", min_len=1, max_len=MAX_NAME) or ""
+    name = check_name(require(body, "name"))
     description = check_str(body.get("description"), "description", nullable=True)
     template_key = check_str(body.get("template_key"), "template_key", nullable=True)
     user_template_id = check_str(body.get("user_template_id"), "user_template_id", nullable=True)
@@ -200,7 +200,7 @@ def update_agent(state: FakeState, agent_id: str, body: JSONObject) -> None:
     agent = find_agent(state, agent_id)
     fields: JSONObject = {}
     if "name" in body:
-        fields["name"] = check_str(body["name"], "name", min_len=1, max_len=MAX_NAME)
+        fields["name"] = check_name(body["name"])
     if "description" in body:
         fields["description"] = check_str(body["description"], "description", nullable=True)
     if "metadata" in body:
@@ -290,7 +290,7 @@ def fork_version(state: FakeState, agent_id: str, body: JSONObject) -> JSONObjec
     from_id = check_str(body.get("from_version_id"), "from_version_id", nullable=True)
     name = description = None
     if "name" in body:
-        name = check_str(body["name"], "name", min_len=1, max_len=MAX_NAME)
+        name = check_name(body["name"])
     if "description" in body:
         description = check_str(body["description"], "description", nullable=True)
     source = find_agent_version(state, agent, from_id or agent["current_version_id"])
@@ -315,7 +315,7 @@ def update_version(
     version = find_agent_version(state, agent, version_id)
     fields: JSONObject = {}
     if "name" in body:
-        fields["name"] = check_str(body["name"], "name", min_len=1, max_len=MAX_NAME)
+        fields["name"] = check_name(body["name"])
     if "description" in body:
         fields["description"] = check_str(body["description"], "description", nullable=True)
     fields |= parse_content(body, version, max_prompt=MAX_AGENT_PROMPT, max_levels=MAX_LEVELS)

@@ -29,6 +29,7 @@ __all__ = [
     "LEVEL_COLORS",
     "MAX_NAME",
     "MODALITIES",
+    "check_name",
     "check_targets",
     "find_agent",
     "find_agent_version",
@@ -42,6 +43,18 @@ MAX_LEVEL_KEY: Final = 64
 MAX_LEVEL_LABEL: Final = 80
 # The fields a judge is made of, copied by forks, seeds and template snapshots.
 CONTENT_FIELDS: Final = ("modality", "system_prompt_md", "prompt_md", "levels", "target_level_keys")
+
+
+def check_name(value: object, path: str = "name") -> str:
+    """An eval agent, agent version, setup or setup version name: 1 to 200 characters.
+
+    The API documents "1 to 200 characters"; a name that is empty once
+    whitespace is stripped (`"   "`) is refused like an empty one.
+    """
+    name = check_str(value, path, min_len=1, max_len=MAX_NAME) or ""
+    if not name.strip():
+        raise validation_error(path, f"{path} must not be blank (only whitespace)")
+    return name
 
 
 # --- lookups ---------------------------------------------------------------------

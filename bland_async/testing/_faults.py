@@ -10,13 +10,48 @@ import attrs
 from ._common import dumps
 
 if TYPE_CHECKING:
+    import random
     from collections.abc import Mapping
 
-__all__ = ["Fault", "FaultHandle", "FaultKind", "FaultRegistry", "parse_route_spec"]
+__all__ = [
+    "WILDCARD",
+    "Fault",
+    "FaultHandle",
+    "FaultKind",
+    "FaultRegistry",
+    "parse_route_spec",
+    "route_matches",
+]
 
 FaultKind = Literal["latency", "status", "drop", "malformed", "apply_then_fail"]
 
 _METHODS: Final = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
+
+#: The route template that matches every route the fake serves.
+WILDCARD: Final = "*"
+
+
+def _check_seconds(name: str, value: float) -> float:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value < 0
+    ):
+        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+    return float(value)
+
+
+def _check_probability(probability: float | None) -> float | None:
+    if probability is None:
+        return None
+    if (
+        isinstance(probability, bool)
+        or not isinstance(probability, int | float)
+        or not 0 < probability <= 1  # also refuses NaN
+    ):
+        raise ValueError(f"probability must be a number in (0, 1] or None, got {probability!r}")
+    return float(probability)
 
 
 def _check_status(status: int) -> int:
@@ -39,11 +74,14 @@ class Fault:
 
     Attributes:
         kind: `latency`, `status`, `drop`, `malformed` or `apply_then_fail`.
-        delay: seconds to wait first (`latency` only).
+        delay: seconds to wait first (`latency` only); the shortest wait when
+            `jitter` is set.
         http_status: the status answered (`status`, `malformed`, `apply_then_fail`;
             None for `apply_then_fail` means drop the connection instead).
         headers: extra response headers, as (name, value) pairs.
         body: the exact response body, or None for the standard error envelope.
+        jitter: extra random wait on top of `delay` (`latency` only): each
+            firing waits a uniform draw from `[delay, delay + jitter]`.
     """
 
     kind: FaultKind
@@ -51,17 +89,30 @@ class Fault:
     http_status: int | None = None
     headers: tuple[tuple[str, str], ...] = ()
     body: bytes | None = None
+    jitter: float = 0.0
 
     @classmethod
-    def latency(cls, seconds: float) -> Fault:
-        """Wait `seconds`, then handle the request normally.
+    def latency(cls, seconds: float, jitter: float = 0.0) -> Fault:
+        """Wait `seconds` (plus up to `jitter` more), then handle the request normally.
 
         Latency faults add up and combine with one answering fault on the same
         request (e.g. a slow 429).
+
+        Args:
+            seconds: the wait, a finite number >= 0.
+            jitter: when > 0, each firing waits a uniform random time in
+                `[seconds, seconds + jitter]` instead, drawn from the fake's
+                random generator (reproducible with `FakeBland(seed=...)`).
+                0 (default) waits exactly `seconds` and draws nothing.
+
+        Raises:
+            ValueError: `seconds` or `jitter` is negative, infinite or NaN.
         """
-        if not math.isfinite(seconds) or seconds < 0:
-            raise ValueError(f"seconds must be a finite number >= 0, got {seconds!r}")
-        return cls(kind="latency", delay=float(seconds))
+        return cls(
+            kind="latency",
+            delay=_check_seconds("seconds", seconds),
+            jitter=_check_seconds("jitter", jitter),
+        )
 
     @classmethod
     def status(
@@ -105,6 +156,14 @@ class Fault:
     def apply_then_fail(cls, status: int | None = None) -> Fault:
         """Run the real handler (state changes), then lose its response.
 
+        Works on every route, reads (GET) included: the handler runs with all
+        its side effects (a promote creates the production version, a
+        `GET /v1/evals/runs/{run_id}` moves the run a step), then the client
+        gets no answer or the error. Note that some HTTP clients (aiohttp's
+        among them) silently resend an idempotent request (GET, PUT, DELETE)
+        once after a dropped connection; the fake then records, and the fault
+        may see, both.
+
         Args:
             status: None drops the connection after applying; a status answers
                 it with the standard error envelope instead of the real response.
@@ -116,7 +175,11 @@ class Fault:
 
 
 def parse_route_spec(spec: str) -> tuple[str | None, str]:
-    """Split `"METHOD /template"` (or just `"/template"`) into (method or None, template)."""
+    """Split `"METHOD /template"` (or just `"/template"`) into (method or None, template).
+
+    The method `*` means any method; the template `*` (`WILDCARD`) means every
+    route the fake serves, e.g. `"*"`, `"GET *"`.
+    """
     parts = spec.split()
     if len(parts) == 1:
         method, template = None, parts[0]
@@ -127,10 +190,33 @@ def parse_route_spec(spec: str) -> tuple[str | None, str]:
         elif method not in _METHODS:
             raise ValueError(f"unknown HTTP method {parts[0]!r} in route spec {spec!r}")
     else:
-        raise ValueError(f"route spec must be 'METHOD /path/{{param}}' or '/path', got {spec!r}")
-    if not template.startswith("/"):
-        raise ValueError(f"route template must start with '/', got {template!r}")
+        raise ValueError(
+            f"route spec must be 'METHOD /path/{{param}}', '/path', '*' or 'METHOD *', got {spec!r}"
+        )
+    if template != WILDCARD and not template.startswith("/"):
+        raise ValueError(f"route template must start with '/' (or be '*'), got {template!r}")
     return method, template
+
+
+def route_matches(
+    method_filter: str | None,
+    template_filter: str,
+    *,
+    method: str,
+    route: str | None,
+    path: str,
+) -> bool:
+    """Whether a request (`method`, matched `route` template or None, raw `path`) matches.
+
+    A filter template matches the request's route template or its exact path;
+    `WILDCARD` matches any request that was routed to one of the fake's routes
+    (not 404/405 requests, whose `route` is None).
+    """
+    if method_filter is not None and method_filter != method:
+        return False
+    if template_filter == WILDCARD:
+        return route is not None
+    return template_filter in (route, path)
 
 
 class FaultHandle:
@@ -139,11 +225,13 @@ class FaultHandle:
     Attributes:
         route: the route spec it was installed for.
         method: the HTTP method it matches, or None for any.
-        template: the route template it matches.
+        template: the route template it matches (`"*"` for every route).
         fault: what happens when it fires.
         times: how many times it fires at most (None: no limit).
         every: fire only on every Nth eligible match (None: every match).
         after: skip this many matches before any can fire.
+        probability: fire on an eligible match only with this probability
+            (None: always).
     """
 
     def __init__(
@@ -155,6 +243,7 @@ class FaultHandle:
         every: int | None,
         after: int,
         registry: FaultRegistry,
+        probability: float | None = None,
     ) -> None:
         self.method, self.template = parse_route_spec(route)
         if times is not None and times < 1:
@@ -168,6 +257,7 @@ class FaultHandle:
         self.times = times
         self.every = every
         self.after = after
+        self.probability = _check_probability(probability)
         self._registry = registry
         self._matches = 0
         self._hits = 0
@@ -175,12 +265,15 @@ class FaultHandle:
 
     @property
     def hits(self) -> int:
-        """How many requests this fault has been applied to."""
+        """How many requests this fault has been applied to (fired on)."""
         return self._hits
 
     @property
     def matches(self) -> int:
-        """How many requests matched its route (fired or not)."""
+        """How many requests matched its route and reached it (fired or not).
+
+        A request answered by an earlier-installed fault never reaches it.
+        """
         return self._matches
 
     @property
@@ -194,17 +287,22 @@ class FaultHandle:
         self._registry.discard(self)
 
     def _matches_request(self, method: str, template: str | None, path: str) -> bool:
-        if self.method is not None and self.method != method:
-            return False
-        return self.template in (template, path)
+        return route_matches(self.method, self.template, method=method, route=template, path=path)
 
-    def _offer(self) -> bool:
-        """Count a matching request; return whether the fault fires on it."""
+    def _offer(self, rng: random.Random) -> bool:
+        """Count a matching request; return whether the fault fires on it.
+
+        Order: count the match; an inactive fault (removed, `times` used up)
+        stops here; `after` then `every` pick the eligible matches; with a
+        `probability`, each eligible match draws one number from `rng`.
+        """
         self._matches += 1
         if not self.active:
             return False
         eligible = self._matches - self.after
         if eligible <= 0 or (self.every is not None and eligible % self.every != 0):
+            return False
+        if self.probability is not None and not rng.random() < self.probability:
             return False
         self._hits += 1
         return True
@@ -212,15 +310,17 @@ class FaultHandle:
     def __repr__(self) -> str:
         return (
             f"FaultHandle(route={self.route!r}, fault={self.fault!r}, times={self.times!r}, "
-            f"every={self.every!r}, after={self.after!r}, hits={self._hits})"
+            f"every={self.every!r}, after={self.after!r}, probability={self.probability!r}, "
+            f"hits={self._hits})"
         )
 
 
 class FaultRegistry:
-    """The installed faults, in installation order."""
+    """The installed faults, in installation order, and the random generator they draw from."""
 
-    def __init__(self) -> None:
+    def __init__(self, rng: random.Random) -> None:
         self._handles: list[FaultHandle] = []
+        self._rng = rng
 
     def add(self, handle: FaultHandle) -> None:
         """Install `handle` after the existing ones."""
@@ -242,17 +342,27 @@ class FaultRegistry:
         Every installed fault matching the request counts it, in installation
         order. Firing latency faults add up their delays; the first firing
         answering fault (status, drop, malformed, apply_then_fail) is the
-        outcome, and faults after it do not see the request.
+        outcome, and faults after it do not see the request (their `matches`
+        do not count it and they draw nothing). A fault that matches but does
+        not fire (`after`, `every`, a lost `probability` draw, `times` used
+        up) lets the request on to the next one.
+
+        Random draws (a `probability`, then a firing latency's `jitter`) come
+        from the registry's generator in that same order, so one seed and one
+        request order give the same outcomes.
 
         Returns:
             (total delay in seconds, the answering fault or None).
         """
         delay = 0.0
         for handle in list(self._handles):
-            if not handle._matches_request(method, template, path) or not handle._offer():
+            if not handle._matches_request(method, template, path) or not handle._offer(self._rng):
                 continue
-            if handle.fault.kind == "latency":
-                delay += handle.fault.delay
+            fault = handle.fault
+            if fault.kind == "latency":
+                delay += fault.delay
+                if fault.jitter > 0:
+                    delay += self._rng.uniform(0.0, fault.jitter)
             else:
-                return delay, handle.fault
+                return delay, fault
         return delay, None

@@ -45,6 +45,7 @@ __all__ = [
     "parse_version_fields",
     "persona_json",
     "promote_persona",
+    "promotion_count",
     "routes",
     "update_number_settings",
     "update_persona",
@@ -376,6 +377,27 @@ def promote_persona(state: FakeState, persona_id: str) -> None:
     )
     persona["current_production_version_id"] = production["id"]
     persona["updated_at"] = now
+
+
+def promotion_count(state: FakeState, persona_id: str) -> int:
+    """How many production versions `promote_persona` made for the persona.
+
+    A promote makes a production version copied from the draft
+    (`promoted_from_version_id` set), later archived by the next promote; the
+    create's version 1 has no source and drafts are not production versions.
+
+    Raises:
+        KeyError: no such persona.
+    """
+    if persona_id not in state.personas:
+        raise KeyError(f"no persona {persona_id!r} in the fake")
+    return sum(
+        1
+        for version in state.persona_versions.values()
+        if version["persona_id"] == persona_id
+        and version["version_type"] in ("production", "archived")
+        and version["promoted_from_version_id"] is not None
+    )
 
 
 def delete_persona(state: FakeState, persona_id: str, *, force: bool) -> JSONObject:

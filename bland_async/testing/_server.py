@@ -6,6 +6,8 @@ import asyncio
 import contextlib
 import http
 import logging
+import math
+import random
 import uuid
 from typing import TYPE_CHECKING, Any, Final, Self
 
@@ -23,7 +25,7 @@ from . import (
 )
 from ._common import ApiError, default_code, dumps, error_envelope
 from ._eval_seeds import EvalSeeds
-from ._faults import Fault, FaultHandle, FaultRegistry
+from ._faults import WILDCARD, Fault, FaultHandle, FaultRegistry, parse_route_spec, route_matches
 from ._recorder import RecordedRequest, record_request
 from ._state import STATE_KEY, FakeState, seeding
 
@@ -58,14 +60,21 @@ class FakeBland(EvalSeeds):
     `await fake.aclose()`), then point a client at `fake.url` with
     `fake.api_key`. It checks the `authorization` header, validates bodies and
     query parameters, applies the documented state rules, answers the API's
-    envelopes, records every request (`requests`) and can inject faults
-    (`inject`).
+    envelopes, records every request (`requests`, `wait_for_requests`) and can
+    inject faults (`inject`); `promotion_count` tells how many promotes a
+    persona's state shows.
 
-    Request pipeline, in order: record the request → injected faults (latency,
-    then an answering fault, which pre-empts everything below) → auth (401
-    `AUTH_FAILURE`) → the Evals gate (404 `NOT_FOUND` while `evals_enabled` is
-    False) → routing (404 `NOT_FOUND`, 405 `METHOD_NOT_ALLOWED`) → the handler.
-    Every answer carries an `x-request-id` header.
+    Request pipeline, in order: record the request (and wake
+    `wait_for_requests`) → injected faults (latency, then an answering fault,
+    which pre-empts everything below) → auth (401 `AUTH_FAILURE`) → the Evals
+    gate (404 `NOT_FOUND` while `evals_enabled` is False) → routing (404
+    `NOT_FOUND`, 405 `METHOD_NOT_ALLOWED`) → the handler. Every answer carries
+    an `x-request-id` header.
+
+    Every random fault decision (`inject(..., probability=)`,
+    `Fault.latency(..., jitter=)`) draws from one `random.Random(seed)` owned
+    by the fake, in the order requests are recorded, so a given `seed` and
+    request order always give the same faults.
 
     Evals helpers (from `EvalSeeds`): `seed_eval_agent`, `seed_user_template`,
     `seed_run`, `advance_runs`, `complete_run` and the `hold_runs` switch.
@@ -75,6 +84,8 @@ class FakeBland(EvalSeeds):
         host: interface to listen on.
         port: TCP port; 0 picks a free one (read it back from `url` / `port`).
         evals_enabled: initial value of `evals_enabled`.
+        seed: seed of the fake's random generator (see above); None (default)
+            seeds it from the OS, so runs differ. Read it back from `seed`.
     """
 
     def __init__(
@@ -84,13 +95,17 @@ class FakeBland(EvalSeeds):
         host: str = "127.0.0.1",
         port: int = 0,
         evals_enabled: bool = True,
+        seed: int | None = None,
     ) -> None:
         self.api_key = api_key
         self.host = host
         self.port = port
+        self._seed = seed
         self._state = FakeState(evals_enabled=evals_enabled)
-        self._faults = FaultRegistry()
+        self._faults = FaultRegistry(random.Random(seed))
         self._requests: list[RecordedRequest] = []
+        # Replaced (after being set) each time a request is recorded; see wait_for_requests.
+        self._arrival = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self._url: str | None = None
         self._closed = False
@@ -164,6 +179,11 @@ class FakeBland(EvalSeeds):
         if self._url is None or self._runner is None:
             raise RuntimeError("FakeBland is not running; use 'async with FakeBland() as fake'")
         return self._url
+
+    @property
+    def seed(self) -> int | None:
+        """The seed the fault random generator was created with (None: from the OS)."""
+        return self._seed
 
     # --- state -----------------------------------------------------------------
 
@@ -293,6 +313,92 @@ class FakeBland(EvalSeeds):
         """Forget the recorded requests."""
         self._requests.clear()
 
+    async def wait_for_requests(
+        self,
+        n: int,
+        *,
+        timeout: float = 5.0,  # noqa: ASYNC109 (the contract; one deadline over many arrivals)
+        route: str | None = None,
+    ) -> list[RecordedRequest]:
+        """Wait until at least `n` requests (to `route`, if given) have been received.
+
+        A request counts as soon as the fake records it, on arrival: before
+        faults, latency and the handler, so the returned records may still be
+        in flight (`status` None); read `requests` again later for their final
+        status. It counts the requests in `requests`, so `clear_requests()`
+        starts the count again. It wakes on each arrival (no polling), and
+        returns at once if enough requests are already there.
+
+        Args:
+            n: how many requests to wait for (>= 0).
+            timeout: seconds to wait at most (finite, >= 0).
+            route: only count requests to this route, a spec as `inject` takes
+                it: `"POST /v1/personas/{persona_id}/versions/promote"`, a bare
+                template (any method), `"*"` or `"GET *"`.
+
+        Returns:
+            Every matching recorded request at that moment (at least `n`), in
+            arrival order.
+
+        Raises:
+            TimeoutError: fewer than `n` matching requests arrived within `timeout`.
+            ValueError: `n` or `timeout` is invalid, or `route` is not a route
+                of the fake.
+        """
+        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+            raise ValueError(f"n must be an integer >= 0, got {n!r}")
+        if (
+            isinstance(timeout, bool)
+            or not isinstance(timeout, int | float)
+            or not math.isfinite(timeout)
+            or timeout < 0
+        ):
+            raise ValueError(f"timeout must be a finite number >= 0, got {timeout!r}")
+        method, template = (None, None) if route is None else self._known_route(route)
+
+        def matching() -> list[RecordedRequest]:
+            if template is None:
+                return list(self._requests)
+            return [
+                r
+                for r in self._requests
+                if route_matches(method, template, method=r.method, route=r.route, path=r.path)
+            ]
+
+        found = matching()
+        if len(found) >= n:
+            return found
+        try:
+            async with asyncio.timeout(timeout):
+                # No await between the count and the wait, so no arrival is missed.
+                while len(found := matching()) < n:
+                    await self._arrival.wait()
+        except TimeoutError:
+            found = matching()
+            if len(found) >= n:
+                return found
+            which = "requests" if route is None else f"requests to {route!r}"
+            raise TimeoutError(
+                f"timed out after {timeout:g}s waiting for {n} {which}; only {len(found)} arrived"
+            ) from None
+        return found
+
+    def promotion_count(self, persona_id: str) -> int:
+        """How many times `persona_id` has been promoted, according to the fake's state.
+
+        Counts the production versions (current or since archived) that the
+        promote endpoint (`POST /v1/personas/{persona_id}/versions/promote`)
+        created for the persona; version 1, made by the create, does not count.
+        It reads `state`, not the request log, so promotes whose answer was
+        lost (`Fault.apply_then_fail`) count and promotes pre-empted by a fault
+        (`Fault.status`, `Fault.drop`) or refused (409 `NO_DRAFT_VERSION`) do not.
+
+        Raises:
+            KeyError: the fake holds no such persona (never created, or deleted:
+                deleting a persona removes its versions).
+        """
+        return _personas.promotion_count(self._state, persona_id)
+
     def inject(
         self,
         route: str,
@@ -301,38 +407,63 @@ class FakeBland(EvalSeeds):
         times: int | None = None,
         every: int | None = None,
         after: int = 0,
+        probability: float | None = None,
     ) -> FaultHandle:
         """Make requests to `route` go wrong.
 
+        Faults are tried in installation order on each request: every firing
+        latency fault adds its wait, and the first firing answering fault
+        (status, drop, malformed, apply_then_fail) decides the answer; faults
+        installed after it do not see that request (see `FaultHandle.matches`).
+
         Args:
             route: `"METHOD /v1/template/{param}"` or just the template (any
-                method), e.g. `"POST /v1/personas/{persona_id}/versions/promote"`.
+                method), e.g. `"POST /v1/personas/{persona_id}/versions/promote"`;
+                `"*"` for every request to every route the fake serves, or
+                `"GET *"` / `"POST *"` / ... for every route with that method.
+                Requests that match no route (404, 405) match no wildcard and
+                are answered as usual.
             fault: what happens, e.g. `Fault.status(429, headers={"Retry-After": "1"})`.
             times: fire at most this many times; None (default) for ever.
             every: fire only on every Nth eligible match (the Nth, 2Nth, ...).
             after: let the first `after` matching requests through untouched.
+            probability: fire on each eligible match (after `after` and
+                `every`) only with this probability, in (0, 1], drawn from the
+                fake's seeded generator; `times` caps the actual firings.
+                None (default): fire on every eligible match.
 
         Returns:
-            A handle with `hits` and `remove()`.
+            A handle with `hits`, `matches` and `remove()`.
 
         Raises:
-            ValueError: the route is not one the fake serves, or a count is invalid.
+            ValueError: the route is not one the fake serves, a count is
+                invalid, or `probability` is not in (0, 1].
         """
         handle = FaultHandle(
-            route, fault, times=times, every=every, after=after, registry=self._faults
+            route,
+            fault,
+            times=times,
+            every=every,
+            after=after,
+            probability=probability,
+            registry=self._faults,
         )
-        known = (
-            any(template == handle.template for _, template in self._routes)
-            if handle.method is None
-            else (handle.method, handle.template) in self._routes
+        self._known_route(route)
+        self._faults.add(handle)
+        return handle
+
+    def _known_route(self, route: str) -> tuple[str | None, str]:
+        """Parse a route spec and check that it names at least one route of the fake."""
+        method, template = parse_route_spec(route)
+        known = any(
+            (method is None or method == m) and template in (WILDCARD, t) for m, t in self._routes
         )
         if not known:
             templates = sorted({f"{m} {t}" for m, t in self._routes if m != "HEAD"})
             raise ValueError(
                 f"{route!r} is not a route of the fake; known routes: {', '.join(templates)}"
             )
-        self._faults.add(handle)
-        return handle
+        return method, template
 
     def clear_faults(self) -> None:
         """Remove every injected fault."""
@@ -363,6 +494,8 @@ class FakeBland(EvalSeeds):
             early = None
         record = record_request(request, route=template, body=body, request_id=request_id)
         self._requests.append(record)
+        arrival, self._arrival = self._arrival, asyncio.Event()
+        arrival.set()
 
         if early is not None:
             response = early

@@ -31,7 +31,7 @@ from ._common import (
     unique_slug,
     validation_error,
 )
-from ._eval_content import check_targets, find_agent, find_agent_version
+from ._eval_content import check_name, check_targets, find_agent, find_agent_version
 from ._eval_lifecycle import latest_setup_run, latest_setup_version_run
 from ._state import STATE_KEY
 
@@ -52,7 +52,6 @@ __all__ = [
 ]
 
 RUN_MODES: Final = ("text", "audio", "full")
-MAX_NAME: Final = 200
 MAX_ATTACHED_AGENTS: Final = 20
 MAX_DEFAULT_CALL_IDS: Final = 5000
 # Fields a fork copies from its source version.
@@ -97,7 +96,7 @@ def parse_version_patch(body: JSONObject) -> JSONObject:
     """Validate a setup-version PATCH body (E20); returns only the fields present."""
     fields: JSONObject = {}
     if "name" in body:
-        fields["name"] = check_str(body["name"], "name", min_len=1, max_len=MAX_NAME)
+        fields["name"] = check_name(body["name"])
     if "description" in body:
         fields["description"] = check_str(body["description"], "description", nullable=True)
     if "attached_agents" in body:
@@ -250,7 +249,7 @@ def _new_version(
 
 def create_setup(state: FakeState, body: JSONObject) -> str:
     """E12: create a setup with an empty editable draft (version 1); return its id."""
-    name = check_str(require(body, "name"), "name", min_len=1, max_len=MAX_NAME) or ""
+    name = check_name(require(body, "name"))
     description = check_str(body.get("description"), "description", nullable=True)
     setup_id = state.new_id()
     draft = _new_version(
@@ -289,7 +288,7 @@ def update_setup(state: FakeState, setup_id: str, body: JSONObject) -> None:
     setup = find_setup(state, setup_id)
     fields: JSONObject = {}
     if "name" in body:
-        fields["name"] = check_str(body["name"], "name", min_len=1, max_len=MAX_NAME)
+        fields["name"] = check_name(body["name"])
     if "description" in body:
         fields["description"] = check_str(body["description"], "description", nullable=True)
     if "active_version_id" in body:
@@ -396,7 +395,7 @@ def fork_version(state: FakeState, setup_id: str, body: JSONObject) -> JSONObjec
     source = find_version(state, setup, from_id or setup["current_version_id"])
     name = source["name"]
     if "name" in body:
-        name = check_str(body["name"], "name", min_len=1, max_len=MAX_NAME)
+        name = check_name(body["name"])
     description = source["description"]
     if "description" in body:
         description = check_str(body["description"], "description", nullable=True)
