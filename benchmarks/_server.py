@@ -1,7 +1,7 @@
 """A minimal, fast HTTP/1.1 keep-alive server for client benchmarks (stdlib only).
 
 It answers two routes with one precomputed ~1.6 KB persona envelope shaped like
-bland-api.md §2.2.1 (a persona with its production and draft versions embedded):
+the documented persona object (a persona with its production and draft versions embedded):
 
 - ``POST /v1/personas/{id}/versions/promote``
 - ``GET /v1/personas/{id}``

@@ -64,7 +64,7 @@ async def _measure(url: str, n: int, c: int, rounds: int) -> dict[str, list[floa
     )
     bland = AsyncBlandClient(api_key=API_KEY, base_url=url)
     transport = bland._transport
-    ours = await bland._holder.get()
+    ours = await bland._shared.holder.get()
     timeout = transport._timeout
 
     def path(persona_id: str) -> URL:

@@ -33,7 +33,6 @@ from bland_async._errors import (
 )
 from bland_async._options import Timeout
 from bland_async._pagination import AsyncPager
-from bland_async._ratelimit import ClientStats
 from bland_async._resources._eval_agents import AsyncEvalAgents, AsyncEvalAgentVersions
 from bland_async._resources._eval_runs import AsyncEvalRuns, RunWaitTimeoutError
 from bland_async._resources._eval_templates import AsyncEvalTemplates, AsyncEvalUserTemplates
@@ -47,6 +46,7 @@ from bland_async._resources._workbench_setups import (
     AsyncWorkbenchSetups,
     AsyncWorkbenchSetupVersions,
 )
+from bland_async._stats import ClientStats
 from bland_async._sync import (
     BlandClient,
     EvalAgents,

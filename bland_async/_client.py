@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Self
 
 from bland_async._options import ClientOptions, Timeout, resolve_options
-from bland_async._ratelimit import ClientStats, RateLimitGate
+from bland_async._ratelimit import RateLimitGate
 from bland_async._resources._evals import AsyncEvals
 from bland_async._resources._personas import AsyncPersonas
-from bland_async._transport import SessionHolder, Transport, client_headers
+from bland_async._stats import CallCounters, ClientStats
+from bland_async._transport import SessionHolder, Shared, Transport, client_headers
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -63,21 +64,17 @@ class AsyncBlandClient:
             max_retries=max_retries,
             max_concurrency=max_concurrency,
         )
-        self._setup(
-            options,
-            SessionHolder(
-                session,
-                max_concurrency=max_concurrency,
-                default_headers=client_headers(options.api_key),
-            ),
-            RateLimitGate(),
+        holder = SessionHolder(
+            session,
+            max_concurrency=max_concurrency,
+            default_headers=client_headers(options.api_key),
         )
+        self._setup(options, Shared(holder, RateLimitGate(), CallCounters()))
 
-    def _setup(self, options: ClientOptions, holder: SessionHolder, gate: RateLimitGate) -> None:
+    def _setup(self, options: ClientOptions, shared: Shared) -> None:
         self._options = options
-        self._holder = holder
-        self._gate = gate
-        transport = Transport(options, holder, gate)
+        self._shared = shared
+        transport = Transport(options, shared)
         self._transport = transport
         self.personas = AsyncPersonas(transport)
         self.evals = AsyncEvals(transport)
@@ -104,7 +101,7 @@ class AsyncBlandClient:
             base=self._options,
         )
         clone = object.__new__(type(self))
-        clone._setup(options, self._holder, self._gate)
+        clone._setup(options, self._shared)
         return clone
 
     @property
@@ -125,16 +122,20 @@ class AsyncBlandClient:
     @property
     def stats(self) -> ClientStats:
         """Counters: requests, retries, 429s, time spent waiting on rate-limit pauses."""
-        return self._gate.snapshot()
+        return self._shared.counters.snapshot(self._shared.gate)
 
     @property
     def closed(self) -> bool:
         """Whether :meth:`aclose` has been called."""
-        return self._holder.closed
+        return self._shared.holder.closed
+
+    def _forget_session_after_fork(self) -> list[object]:
+        """In a forked child: drop the inherited session untouched (see SessionHolder)."""
+        return self._shared.holder.forget_after_fork()
 
     async def aclose(self) -> None:
         """Close the client's own session (a borrowed one stays open). Idempotent."""
-        await self._holder.close()
+        await self._shared.holder.close()
 
     async def __aenter__(self) -> Self:
         return self

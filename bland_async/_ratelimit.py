@@ -11,55 +11,22 @@ from __future__ import annotations
 import asyncio
 import time
 
-import attrs
-
-__all__ = ["ClientStats", "RateLimitGate"]
-
-
-@attrs.frozen(kw_only=True)
-class ClientStats:
-    """Counters for one client (and the copies made with ``with_options``).
-
-    Attributes:
-        requests: HTTP attempts sent (retries included).
-        retries: Attempts that were retries of an earlier attempt.
-        rate_limited: Responses with status 429.
-        rate_limit_pause_seconds: Wall-clock time the client was paused by 429s.
-        rate_limit_wait_seconds: Time requests spent waiting on a rate-limit pause, summed
-            over requests (concurrent waits add up).
-        reconciled: Non-idempotent calls whose outcome was settled by re-reading the
-            resource after an ambiguous failure (e.g. ``promote``).
-    """
-
-    requests: int = 0
-    retries: int = 0
-    rate_limited: int = 0
-    rate_limit_pause_seconds: float = 0.0
-    rate_limit_wait_seconds: float = 0.0
-    reconciled: int = 0
+__all__ = ["RateLimitGate"]
 
 
 class RateLimitGate:
-    """The shared pause, plus the client's counters."""
+    """The shared pause, and its own accounting (429s seen, time paused, time waited)."""
 
-    __slots__ = (
-        "_pause_until",
-        "paused",
-        "rate_limit_wait",
-        "rate_limited",
-        "reconciled",
-        "requests",
-        "retries",
-    )
+    __slots__ = ("_pause_until", "paused_seconds", "rate_limited", "waited_seconds")
 
     def __init__(self) -> None:
         self._pause_until = 0.0
-        self.requests = 0
-        self.retries = 0
+        #: Responses with status 429 that set (or extended) a pause.
         self.rate_limited = 0
-        self.rate_limit_wait = 0.0
-        self.paused = 0.0
-        self.reconciled = 0
+        #: Wall-clock seconds the client was paused.
+        self.paused_seconds = 0.0
+        #: Seconds requests spent waiting on a pause, summed over requests.
+        self.waited_seconds = 0.0
 
     def pause(self, seconds: float) -> None:
         """Hold back every new attempt for ``seconds`` from now (extends, never shortens)."""
@@ -67,22 +34,12 @@ class RateLimitGate:
         now = time.monotonic()
         until = now + max(0.0, seconds)
         if until > self._pause_until:
-            self.paused += until - max(now, self._pause_until)
+            self.paused_seconds += until - max(now, self._pause_until)
             self._pause_until = until
 
     def is_paused(self) -> bool:
-        """Whether a pause was set that may still be running (cheap: no clock read)."""
+        """Whether a pause was ever set (cheap: no clock read; :meth:`wait` checks the time)."""
         return self._pause_until != 0.0
-
-    def count_attempt(self, *, retry: bool) -> None:
-        """Count one HTTP attempt (and whether it retries an earlier one)."""
-        self.requests += 1
-        if retry:
-            self.retries += 1
-
-    def count_reconciled(self) -> None:
-        """Count a call whose ambiguous outcome was settled by re-reading the resource."""
-        self.reconciled += 1
 
     def remaining(self) -> float:
         """Seconds left in the current pause (0 when not paused)."""
@@ -93,20 +50,9 @@ class RateLimitGate:
         start = time.monotonic()
         while (delay := self._pause_until - time.monotonic()) > 0:
             if time.monotonic() + delay > deadline:
-                self.rate_limit_wait += time.monotonic() - start
+                self.waited_seconds += time.monotonic() - start
                 return False
             await asyncio.sleep(delay)
         if (waited := time.monotonic() - start) > 0.0005:
-            self.rate_limit_wait += waited
+            self.waited_seconds += waited
         return True
-
-    def snapshot(self) -> ClientStats:
-        """The counters as a frozen :class:`ClientStats`."""
-        return ClientStats(
-            requests=self.requests,
-            retries=self.retries,
-            rate_limited=self.rate_limited,
-            rate_limit_pause_seconds=self.paused,
-            rate_limit_wait_seconds=self.rate_limit_wait,
-            reconciled=self.reconciled,
-        )

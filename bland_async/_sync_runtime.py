@@ -8,7 +8,7 @@ there. A call submits the coroutine with ``portal.start_task_soon`` (a portal wh
 submission does not wait for the loop: see :func:`_one_hop_portal`) and waits on the
 returned :class:`concurrent.futures.Future`: one thread hop there, the result back.
 
-Life cycle, as measured in ``notes/sync-facade.md``:
+Life cycle (each point is pinned by tests in ``tests/test_sync_*.py``):
 
 - thread-safe: any number of threads may share one client; only the loop thread touches
   aiohttp objects, so no locks are needed around them.
@@ -17,7 +17,9 @@ Life cycle, as measured in ``notes/sync-facade.md``:
   instead of staying busy on the loop.
 - exit-safe: a client never closed is shut down by :func:`weakref.finalize` (which runs
   at exit, before interpreter finalization) with bounded waits. Not by garbage collection
-  of an entered portal context manager, which hangs the interpreter at exit.
+  of an entered portal context manager, which hangs the interpreter at exit. A call still
+  in flight then (in a daemon thread) is cancelled and raises
+  :class:`~bland_async.BlandError`, never ``concurrent.futures.CancelledError``.
 - fork-safe: in a child process the inherited loop thread does not exist. An at-fork
   hook marks the inherited aiohttp connector closed without touching its transports
   (closing them would remove the parent's sockets from the epoll set parent and child
@@ -25,7 +27,8 @@ Life cycle, as measured in ``notes/sync-facade.md``:
   loop thread and session.
 - loop-aware: a call from the facade's own loop thread would deadlock and raises; a call
   from a thread running another event loop works (it blocks that loop) and warns once.
-- closed-aware: after ``close()`` every call raises :class:`~bland_async.BlandError`.
+- closed-aware: after ``close()`` every call raises :class:`~bland_async.BlandError`, and
+  so does every call in flight when ``close()`` is called (from another thread).
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ from typing import TYPE_CHECKING, Any, Final, Generic, ParamSpec, TypeVar
 from bland_async._errors import BlandError
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Awaitable, Callable
+    from collections.abc import Awaitable, Callable
     from typing import Self
 
     from anyio.from_thread import BlockingPortal
@@ -55,7 +58,6 @@ if TYPE_CHECKING:
 __all__ = [
     "LoopThreadCallError",
     "SyncClient",
-    "SyncIterator",
     "SyncPager",
     "SyncResource",
     "SyncRuntime",
@@ -89,6 +91,21 @@ def _closed_error() -> BlandError:
     return BlandError("this BlandClient is closed; create a new one")
 
 
+def _stopped_error() -> BlandError:
+    # A call made while the loop thread stops without close(): the finalizer at exit.
+    return BlandError("this BlandClient was closed (or the interpreter is exiting)")
+
+
+def _in_flight_error() -> BlandError:
+    return BlandError(
+        "this BlandClient was closed (or the interpreter is exiting) while the call was in flight"
+    )
+
+
+def _cancelled_error() -> BlandError:
+    return BlandError("the call was cancelled on the BlandClient's event loop")
+
+
 class _Call:
     """One submitted call: the coroutine wrapper, and a way to wait for it to unwind."""
 
@@ -118,7 +135,9 @@ class _Call:
             waiter.wait(timeout)
 
 
-def _one_hop_portal(loop: asyncio.AbstractEventLoop) -> BlockingPortal:  # call it on ``loop``
+def _one_hop_portal(
+    loop: asyncio.AbstractEventLoop, unfinished: set[concurrent.futures.Future[Any]]
+) -> BlockingPortal:  # call it on ``loop``
     """Make anyio's ``BlockingPortal``, with a submission that does not wait for the loop.
 
     ``BlockingPortal.start_task_soon`` blocks the caller until the loop thread has spawned
@@ -129,6 +148,10 @@ def _one_hop_portal(loop: asyncio.AbstractEventLoop) -> BlockingPortal:  # call 
     ``portal.stop(cancel_remaining=True)`` behave as before. Relies on two private
     members of anyio's portal (``_task_group``, ``_call_func``): pinned by
     ``tests/test_sync_runtime.py``.
+
+    Every submitted future stays in ``unfinished`` until it is done, so that the loop
+    thread can cancel the ones nothing will resolve any more once its loop has closed
+    (see :meth:`_LoopThread._run`).
     """
     from anyio.from_thread import BlockingPortal  # noqa: PLC0415
 
@@ -146,13 +169,27 @@ def _one_hop_portal(loop: asyncio.AbstractEventLoop) -> BlockingPortal:  # call 
                     self._task_group.start_soon(
                         self._call_func, func, args, kwargs, future, name=name
                     )
-                except BaseException as exc:  # the portal stopped meanwhile
+                except RuntimeError:
+                    # The portal stopped after the caller checked it was running (its
+                    # task group no longer takes tasks): cancelled like a call in flight,
+                    # so the caller raises BlandError.
+                    future.cancel()
+                except BaseException as exc:
                     if future.set_running_or_notify_cancel():
                         future.set_exception(exc)
 
-            # Run it in the loop's own context (not the caller's): anyio detects its
-            # backend from there.
-            loop.call_soon_threadsafe(spawn, context=loop_context)
+            # Tracked before it is scheduled. A spawn scheduled just as the loop closes is
+            # dropped by it; the loop thread then finds the future here once the loop is
+            # closed (from then on scheduling raises instead) and cancels it.
+            unfinished.add(future)
+            future.add_done_callback(unfinished.discard)
+            try:
+                # Run it in the loop's own context (not the caller's): anyio detects its
+                # backend from there.
+                loop.call_soon_threadsafe(spawn, context=loop_context)
+            except BaseException:  # the loop is closed: the caller gets this error
+                unfinished.discard(future)
+                raise
 
     loop_context = contextvars.copy_context()
     return OneHopPortal()
@@ -166,13 +203,29 @@ class _LoopThread:
     loop thread is alive.
     """
 
-    __slots__ = ("_client", "_error", "_ready", "_stop", "ident", "loop", "pid", "portal", "thread")
+    __slots__ = (
+        "_client",
+        "_error",
+        "_ready",
+        "_stop",
+        "_unfinished",
+        "ident",
+        "loop",
+        "pid",
+        "portal",
+        "stopping",
+        "thread",
+    )
 
     def __init__(self, client: AsyncBlandClient) -> None:
         self._client = client
         self._error: BaseException | None = None
         self._ready = threading.Event()
         self._stop: asyncio.Event | None = None
+        self._unfinished: set[concurrent.futures.Future[Any]] = set()
+        #: Set once the loop is being stopped (by close() or the exit finalizer), before
+        #: the calls in flight are cancelled: their callers read it to explain why.
+        self.stopping = False
         self.loop: asyncio.AbstractEventLoop | None = None
         self.portal: BlockingPortal | None = None
         self.pid = os.getpid()
@@ -196,6 +249,12 @@ class _LoopThread:
         except BaseException as exc:  # reported to the thread that started us
             self._error = exc
         finally:
+            self.stopping = True
+            # The loop is closed: a future still unfinished now never will be (its spawn
+            # was dropped by the closing loop). Cancel it, so that its caller raises
+            # BlandError instead of waiting forever.
+            for future in list(self._unfinished):
+                future.cancel()
             self._ready.set()
 
     async def _main(self) -> None:
@@ -204,10 +263,11 @@ class _LoopThread:
         self.loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
         try:
-            async with _one_hop_portal(self.loop) as portal:
+            async with _one_hop_portal(self.loop, self._unfinished) as portal:
                 self.portal = portal
                 self._ready.set()
                 await self._stop.wait()
+                self.stopping = True
                 # Calls still in flight are cancelled: their callers get BlandError.
                 await portal.stop(cancel_remaining=True)
         finally:
@@ -226,6 +286,7 @@ class _LoopThread:
         loop, stop = self.loop, self._stop
         if loop is None or stop is None:
             return
+        self.stopping = True
         try:
             loop.call_soon_threadsafe(stop.set)
         except RuntimeError:  # the loop is already closed
@@ -288,8 +349,13 @@ class SyncRuntime:
         (``KeyboardInterrupt``, a signal handler raising), the task is cancelled and given
         up to ``CANCEL_GRACE`` seconds to unwind before the interruption propagates.
 
+        A cancellation this thread did not cause (the client closed by another thread,
+        or shut down by its finalizer at interpreter exit while a daemon thread waits
+        here) raises :class:`~bland_async.BlandError`, never a ``CancelledError``.
+
         Raises:
-            BlandError: The client is closed (or was closed during the call).
+            BlandError: The client is closed, or was closed (or shut down at interpreter
+                exit) during the call.
             LoopThreadCallError: Called from the client's own loop thread.
             Exception: Whatever ``fn`` raised.
         """
@@ -304,16 +370,20 @@ class SyncRuntime:
         call = _Call()
         try:
             future = portal.start_task_soon(call.run, fn, args, kwargs)
-        except RuntimeError:  # the portal stopped: closed by another thread meanwhile
+        except RuntimeError:  # the portal or its loop stopped: closed meanwhile, or exiting
             if self._closed:
                 raise _closed_error() from None
+            if thread.stopping:
+                raise _stopped_error() from None
             raise
         try:
             result: _T = future.result()
         except concurrent.futures.CancelledError:
-            if self._closed:
-                raise _closed_error() from None
-            raise
+            # Not this thread's doing (an interrupt lands below, and cancels the future
+            # only after its wait ended): the loop cancelled the task.
+            if self._closed or thread.stopping:
+                raise _in_flight_error() from None
+            raise _cancelled_error() from None
         except BaseException:
             if not future.done():
                 # Interrupted while waiting: cancel the task so it releases its connection.
@@ -379,7 +449,7 @@ class SyncRuntime:
     def release_on_loop(self, box: list[Any]) -> None:
         """Empty ``box`` on the loop thread, so its contents are finalized there.
 
-        An async pager or iterator dropped by a sync caller may have finalizers that
+        An async pager dropped by a sync caller may have finalizers that
         touch the loop (cancelling worker tasks, closing an async generator); those are
         not thread-safe, so the last reference is dropped on the loop's own thread. With
         no loop thread running, ``box`` is emptied here.
@@ -409,7 +479,7 @@ class SyncRuntime:
         if thread is None:
             return
         _INHERITED.append(thread)
-        _INHERITED.extend(self._client._holder.forget_after_fork())
+        _INHERITED.extend(self._client._forget_session_after_fork())
 
 
 class SyncResource:
@@ -479,34 +549,3 @@ class SyncPager(Generic[_T]):
             BlandError: The request failed, or the client is closed.
         """
         return self._runtime.call(self._pager[0].next_page)
-
-
-class SyncIterator(Generic[_T]):
-    """A blocking iterator over an async iterator running on the client's loop (a hop per item)."""
-
-    __slots__ = ("_iterator", "_runtime")
-
-    def __init__(self, runtime: SyncRuntime, iterator: AsyncIterator[_T]) -> None:
-        self._runtime = runtime
-        self._iterator: list[AsyncIterator[_T]] = [iterator]  # a box: see __del__
-
-    def __del__(self) -> None:
-        # Let the async iterator be finalized on the loop thread.
-        # Nothing to report from a finalizer (e.g. at exit, with modules torn down).
-        with contextlib.suppress(Exception):
-            self._runtime.release_on_loop(self._iterator)
-
-    def __iter__(self) -> Self:
-        return self
-
-    def __next__(self) -> _T:
-        try:
-            return self._runtime.call(self._iterator[0].__anext__)
-        except StopAsyncIteration:
-            raise StopIteration from None
-
-    def close(self) -> None:
-        """Close the underlying async iterator on the loop (if it can be closed)."""
-        aclose: Callable[[], Awaitable[object]] | None = getattr(self._iterator[0], "aclose", None)
-        if aclose is not None and not self._runtime.closed:
-            self._runtime.call(aclose)

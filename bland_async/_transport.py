@@ -2,7 +2,7 @@
 
 It owns the session (created lazily inside the running loop, or borrowed), sends JSON,
 unwraps the ``{"data", "errors"}`` envelope, maps errors onto the hierarchy, and retries
-according to whether a failed request may have been applied (DESIGN §6). aiohttp
+according to whether a failed request may have been applied (docs/architecture.md). aiohttp
 exceptions never leave this module.
 """
 
@@ -31,15 +31,16 @@ from bland_async._errors import (
     ResponseValidationError,
     make_status_error,
 )
+from bland_async._ratelimit import RateLimitGate
 from bland_async._retry import Outcome, decide, parse_retry_after
+from bland_async._stats import CallCounters
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, Mapping
 
     from bland_async._options import ClientOptions
-    from bland_async._ratelimit import RateLimitGate
 
-__all__ = ["ApiResponse", "SessionHolder", "Transport", "user_agent"]
+__all__ = ["ApiResponse", "SessionHolder", "Shared", "Transport", "user_agent"]
 
 logger: Final = logging.getLogger("bland_async")
 
@@ -255,6 +256,15 @@ async def _close_at_loop_shutdown(session: aiohttp.ClientSession) -> AsyncGenera
             await session.close()
 
 
+@attrs.frozen
+class Shared:
+    """What a client and its ``with_options`` copies share: session, 429 pause, counters."""
+
+    holder: SessionHolder
+    gate: RateLimitGate
+    counters: CallCounters
+
+
 class Transport:
     """Sends requests for one client configuration over a shared session and gate."""
 
@@ -266,13 +276,15 @@ class Transport:
         "_options",
         "_rng",
         "_timeout",
+        "counters",
         "gate",
     )
 
-    def __init__(self, options: ClientOptions, holder: SessionHolder, gate: RateLimitGate) -> None:
+    def __init__(self, options: ClientOptions, shared: Shared) -> None:
         self._options = options
-        self._holder = holder
-        self.gate = gate
+        holder = self._holder = shared.holder
+        self.gate = shared.gate
+        self.counters = shared.counters
         self._rng = random.Random()
         headers = client_headers(options.api_key)
         if holder.sends_by_default(headers):
@@ -392,7 +404,7 @@ class Transport:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break
-            gate.count_attempt(retry=attempt > 0)
+            self.counters.count_attempt(retry=attempt > 0)
             if debug:
                 logger.debug("-> %s %s attempt=%d", method, route, attempt + 1)
             sent_at = time.monotonic()

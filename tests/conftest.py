@@ -48,9 +48,7 @@ def fast_client(fake: FakeBland, **kwargs: object) -> AsyncBlandClient:
     import attrs
 
     client = AsyncBlandClient(api_key=fake.api_key, base_url=fake.url, **kwargs)  # type: ignore[arg-type]
-    client._setup(
-        attrs.evolve(client._options, retry_policy=FAST_RETRIES), client._holder, client._gate
-    )
+    client._setup(attrs.evolve(client._options, retry_policy=FAST_RETRIES), client._shared)
     return client
 
 

@@ -1,4 +1,4 @@
-"""Evals fixtures (bland-api.md §3.2) structure strictly into the models: drift shows."""
+"""Evals fixtures (docs/api-notes.md) structure strictly into the models: drift shows."""
 
 from __future__ import annotations
 

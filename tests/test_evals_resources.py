@@ -1,6 +1,6 @@
 """Agents, runs and templates: what goes on the wire and what comes back.
 
-A small canned server answers with the documented fixtures of bland-api.md §3.2 and
+A small canned server answers with the documented Evals fixtures and
 records the requests (the fake serves these routes too: see test_evals_workflow.py).
 """
 

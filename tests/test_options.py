@@ -109,8 +109,7 @@ def test_with_options_copies_and_shares_state() -> None:
     assert (other.max_retries, other.timeout.total) == (0, 9.0)
     assert (client.max_retries, client.timeout.total) == (3, 60.0)
     assert other._options.api_key == "k"
-    assert other._holder is client._holder
-    assert other._gate is client._gate
+    assert other._shared is client._shared
     assert other.personas is not client.personas
     with pytest.raises(ConfigurationError):
         client.with_options(max_retries=-1)

@@ -50,7 +50,7 @@ ROUTES = {
     ("GET", "/v1/personas/{persona_id}/versions/{version_id}"),  # P10
     ("POST", "/v1/personas/{persona_id}/versions/promote"),  # P11
 }
-#: Answers documented to leave ``inbound_numbers`` out (bland-api.md P2, P11).
+#: Answers documented to leave ``inbound_numbers`` out (docs/api-notes.md: P2, P11).
 WITHOUT_INBOUND = {("POST", "/v1/personas"), ("POST", "/v1/personas/{persona_id}/versions/promote")}
 
 CALL_CONFIG = CallConfig(

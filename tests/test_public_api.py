@@ -1,4 +1,4 @@
-"""The public surface: exactly the namespaces and names DESIGN promises, all documented."""
+"""The public surface: exactly the namespaces and names the README promises, all documented."""
 
 from __future__ import annotations
 

@@ -46,6 +46,17 @@ def client_for(server: ThreadedFake | str, **kwargs: Any) -> BlandClient:
     return BlandClient(api_key="test-key", base_url=url, **kwargs)
 
 
+def requests_to(server: ThreadedFake, route: str) -> Callable[[], int]:
+    return lambda: sum(r.route == route for r in list(server.fake.requests))
+
+
+def wait_for(predicate: Callable[[], object], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
 # --------------------------------------------------------------------------- construction
 
 
@@ -412,27 +423,203 @@ def test_close_cancels_calls_in_flight_in_other_threads(threaded_fake: ThreadedF
     persona = threaded_fake.seed_persona()
     client = client_for(threaded_fake, max_retries=0)
     client.personas.get(persona["id"])
-    threaded_fake.call(
-        threaded_fake.fake.inject, "GET /v1/personas/{persona_id}", Fault.latency(3.0), times=1
-    )
+    for route in ("GET /v1/personas/{persona_id}", "GET /v1/personas"):
+        threaded_fake.call(threaded_fake.fake.inject, route, Fault.latency(3.0), times=1)
+    pager = client.personas.iterate()
+    outcome: list[BaseException] = []
+    lock = threading.Lock()
+
+    def in_flight(call: Callable[[], object]) -> None:
+        try:
+            call()
+        except BaseException as exc:
+            with lock:
+                outcome.append(exc)
+
+    workers = [
+        threading.Thread(target=in_flight, args=(lambda: client.personas.get(persona["id"]),)),
+        threading.Thread(target=in_flight, args=(pager.next_page,)),  # SyncPager's hop
+    ]
+    for worker in workers:
+        worker.start()
+    wait_for(lambda: len(threaded_fake.fake.requests) == 3)  # both slow requests are out
+    started = time.monotonic()
+    client.close()
+    for worker in workers:
+        worker.join(5)
+    assert time.monotonic() - started < 2.0
+    assert len(outcome) == 2
+    for exc in outcome:
+        # The SDK's error, not concurrent.futures.CancelledError or asyncio's.
+        assert type(exc) is BlandError
+        assert "closed" in str(exc)
+        assert "in flight" in str(exc)
+        assert exc.__suppress_context__  # no CancelledError in its traceback
+
+
+def test_a_call_in_flight_when_the_exit_finalizer_runs_raises_the_sdk_error(
+    threaded_fake: ThreadedFake,
+) -> None:
+    """At exit, the finalizer of a never-closed client cancels a daemon thread's call.
+
+    The waiting thread must get ``BlandError``, not ``concurrent.futures.CancelledError``
+    (``tests/test_sync_exit.py`` runs the same at a real interpreter exit).
+    """
+    persona = threaded_fake.seed_persona()
+    client = client_for(threaded_fake, max_retries=0)
+    try:
+        client.personas.get(persona["id"])
+        threaded_fake.call(
+            threaded_fake.fake.inject, "GET /v1/personas/{persona_id}", Fault.latency(3.0)
+        )
+        gets = requests_to(threaded_fake, "/v1/personas/{persona_id}")
+        outcome: list[BaseException] = []
+
+        def slow() -> None:
+            try:
+                client.personas.get(persona["id"])
+            except BaseException as exc:
+                outcome.append(exc)
+
+        worker = threading.Thread(target=slow, daemon=True)
+        worker.start()
+        wait_for(lambda: gets() == 2)
+        thread = client._runtime._thread
+        assert thread is not None
+        started = time.monotonic()
+        thread.shutdown(runtime_module.EXIT_TIMEOUT)  # what the finalizer runs at exit
+        worker.join(5)
+        assert time.monotonic() - started < 2.0
+        assert len(outcome) == 1
+        assert type(outcome[0]) is BlandError
+        assert "interpreter is exiting" in str(outcome[0])
+        assert "in flight" in str(outcome[0])
+        assert outcome[0].__suppress_context__  # no CancelledError in its traceback
+        assert not client._runtime.closed  # close() was not called
+        # A call after that shutdown: the SDK's error too, not anyio's RuntimeError.
+        with pytest.raises(BlandError, match="interpreter is exiting") as info:
+            client.personas.get(persona["id"])
+        assert type(info.value) is BlandError
+    finally:
+        client.close()
+
+
+def test_a_call_submitted_as_the_loop_stops_raises_the_sdk_error(
+    threaded_fake: ThreadedFake,
+) -> None:
+    """Submitted after the stop was requested, before the portal stopped accepting calls."""
+    persona = threaded_fake.seed_persona()
+    client = client_for(threaded_fake, max_retries=0)
+    runtime = client._runtime
+    try:
+        client.personas.get(persona["id"])
+        thread = runtime._thread
+        assert thread is not None
+        blocking = threading.Event()
+
+        async def block_the_loop() -> None:
+            blocking.set()
+            time.sleep(0.5)  # noqa: ASYNC251 -- on purpose: queue callbacks behind it
+
+        blocker = threading.Thread(target=runtime.call, args=(block_the_loop,))
+        blocker.start()
+        assert blocking.wait(5)
+        # The stop is queued on the (blocked) loop, then this call's spawn behind it.
+        stopper = threading.Thread(target=thread.shutdown, args=(runtime_module.CLOSE_TIMEOUT,))
+        stopper.start()
+        wait_for(lambda: thread.stopping)
+        time.sleep(0.05)
+        started = time.monotonic()
+        with pytest.raises(BlandError, match="interpreter is exiting") as info:
+            client.personas.get(persona["id"])
+        assert type(info.value) is BlandError
+        assert time.monotonic() - started < 3.0
+        blocker.join(5)
+        stopper.join(5)
+        assert not stopper.is_alive()
+    finally:
+        client.close()
+
+
+def test_a_call_spawned_after_the_portal_stopped_raises_the_sdk_error(
+    threaded_fake: ThreadedFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its spawn runs on the loop after the portal's task group has exited.
+
+    The caller checked that the portal was running just before it stopped; the check is
+    skipped here to make that race certain.
+    """
+    from bland_async import AsyncBlandClient
+
+    persona = threaded_fake.seed_persona()
+    client = client_for(threaded_fake, max_retries=0)
+    runtime = client._runtime
+    client.personas.get(persona["id"])
+    thread = runtime._thread
+    assert thread is not None
+    assert thread.portal is not None
+    closing = threading.Event()
+    real_aclose = AsyncBlandClient.aclose
+
+    async def slow_aclose(self: AsyncBlandClient) -> None:
+        closing.set()  # the portal has stopped; the loop still runs
+        await asyncio.sleep(0.3)
+        await real_aclose(self)
+
+    monkeypatch.setattr(AsyncBlandClient, "aclose", slow_aclose)
+    monkeypatch.setattr(thread.portal, "_check_running", lambda: None)
+    stopper = threading.Thread(target=thread.shutdown, args=(runtime_module.CLOSE_TIMEOUT,))
+    stopper.start()
+    try:
+        assert closing.wait(5)
+        with pytest.raises(BlandError, match="interpreter is exiting") as info:
+            client.personas.get(persona["id"])
+        assert type(info.value) is BlandError
+    finally:
+        stopper.join(5)
+        client.close()
+
+
+def test_a_call_whose_spawn_the_closing_loop_dropped_raises_instead_of_hanging(
+    threaded_fake: ThreadedFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A spawn scheduled just as the loop closes is dropped: its caller must not wait forever."""
+    persona = threaded_fake.seed_persona()
+    client = client_for(threaded_fake, max_retries=0)
+    client.personas.get(persona["id"])
+    thread = client._runtime._thread
+    assert thread is not None
+    loop = thread.loop
+    assert loop is not None
+    scheduled = threading.Event()
+    original = loop.call_soon_threadsafe
+
+    def dropping_spawns(callback: Callable[..., object], *args: Any, **kwargs: Any) -> Any:
+        if getattr(callback, "__name__", "") == "spawn":
+            scheduled.set()
+            return None  # as if loop.close() had cleared it from the ready queue
+        return original(callback, *args, **kwargs)
+
+    monkeypatch.setattr(loop, "call_soon_threadsafe", dropping_spawns)
     outcome: list[BaseException] = []
 
-    def slow() -> None:
+    def call() -> None:
         try:
             client.personas.get(persona["id"])
         except BaseException as exc:
             outcome.append(exc)
 
-    worker = threading.Thread(target=slow)
+    worker = threading.Thread(target=call, daemon=True)
     worker.start()
-    time.sleep(0.3)
-    started = time.monotonic()
+    assert scheduled.wait(5)
     client.close()
     worker.join(5)
-    assert time.monotonic() - started < 2.0
+    assert not worker.is_alive(), "the caller waits forever"
     assert len(outcome) == 1
     assert type(outcome[0]) is BlandError
     assert "closed" in str(outcome[0])
+    assert "in flight" in str(outcome[0])
+    assert outcome[0].__suppress_context__  # no CancelledError in its traceback
 
 
 # --------------------------------------------------------------------------- process exit

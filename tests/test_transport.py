@@ -139,7 +139,7 @@ async def test_dropped_connection_on_create_is_not_resent(
 async def test_connect_error_is_not_sent_and_retried() -> None:
     # A port nobody listens on: every attempt fails before sending.
     async with AsyncBlandClient(api_key="k", base_url="http://127.0.0.1:9", max_retries=2) as c:
-        c._setup(c._options, c._holder, c._gate)
+        c._setup(c._options, c._shared)
         with pytest.raises(APIConnectionError) as info:
             await c.with_options(timeout=Timeout(total=5, connect=1)).personas.create(name="x")
     assert not info.value.may_have_been_applied
@@ -216,7 +216,7 @@ async def test_cancellation_propagates_and_releases_the_connection(
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    session = bland._holder.owned_session()
+    session = bland._shared.holder.owned_session()
     assert session is not None
     connector = session.connector
     assert connector is not None
@@ -252,7 +252,7 @@ async def test_borrowed_session_is_not_closed(fake: FakeBland) -> None:
     async with aiohttp.ClientSession() as session:
         async with AsyncBlandClient(api_key=fake.api_key, base_url=fake.url, session=session) as c:
             await c.personas.list()
-            assert c._holder.owned_session() is None
+            assert c._shared.holder.owned_session() is None
         assert not session.closed
         async with session.get(
             fake.url + "/v1/personas", headers={"authorization": "test-key"}
@@ -336,4 +336,4 @@ async def test_with_options_key_overrides_the_shared_sessions_default(
     assert fake.requests[-1].headers["authorization"] == "another-key"
     await bland.personas.list()
     assert fake.requests[-1].headers["authorization"] == "test-key"
-    assert other._holder is bland._holder
+    assert other._shared is bland._shared

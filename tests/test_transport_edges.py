@@ -116,7 +116,7 @@ async def test_retry_after_longer_than_the_deadline_raises_at_once(fake: FakeBla
         with pytest.raises(RateLimitError) as info:
             await client.personas.get(persona["id"])
         elapsed = time.monotonic() - start
-        remaining = client._gate.remaining()
+        remaining = client._shared.gate.remaining()
     # The client-wide pause would outlast the deadline: give up now, not at the deadline.
     assert elapsed < 0.25
     assert info.value.retry_after == 0.8
@@ -215,7 +215,7 @@ async def test_retry_after_http_date_is_honoured(fake: FakeBland) -> None:
     async with fast_client(fake, timeout=Timeout(deadline=0.5), max_retries=2) as client:
         with pytest.raises(RateLimitError) as info:
             await client.personas.get("p")
-        remaining = client._gate.remaining()
+        remaining = client._shared.gate.remaining()
     assert info.value.retry_after == pytest.approx(30, abs=2)
     # The date was read as a long wait (capped by the policy's retry_after_max of 1 s),
     # not ignored: an unreadable Retry-After means backoff and three quick attempts.

@@ -1,4 +1,4 @@
-"""Eval agents: ``client.evals.agents`` and ``.versions`` (bland-api.md E1-E10)."""
+"""Eval agents: ``client.evals.agents`` and ``.versions`` (docs/api-notes.md: E1-E10)."""
 
 from __future__ import annotations
 

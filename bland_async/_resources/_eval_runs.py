@@ -1,4 +1,4 @@
-"""Eval runs: ``client.evals.runs`` (bland-api.md E21-E28) and waiting for a run to finish."""
+"""Eval runs: ``client.evals.runs`` (docs/api-notes.md: E21-E28) and waiting for a run to finish."""
 
 from __future__ import annotations
 

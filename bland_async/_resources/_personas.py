@@ -1,4 +1,4 @@
-"""Personas: ``client.personas``, ``.versions`` and ``.inbound`` (bland-api.md P1-P11)."""
+"""Personas: ``client.personas``, ``.versions`` and ``.inbound`` (docs/api-notes.md: P1-P11)."""
 
 from __future__ import annotations
 
@@ -354,7 +354,7 @@ class AsyncPersonas(Resource):
             looks = 1 if kind is Fate.FAILED else rounds
             persona, read_error = await self._look(persona_id, policy, round_index, looks)
             if persona is not None and _production_reflects_draft(persona):
-                transport.gate.count_reconciled()
+                transport.counters.count_reconciled()
                 return persona
             if read_error is None and resend:
                 continue  # a settled failure, and the read shows nothing applied: resend

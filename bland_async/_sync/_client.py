@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from typing import Self
 
     from bland_async._options import Timeout
-    from bland_async._ratelimit import ClientStats
+    from bland_async._stats import ClientStats
 
 
 __all__ = ["BlandClient"]

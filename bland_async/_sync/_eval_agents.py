@@ -12,7 +12,7 @@ from bland_async._types import UNSET
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
-    from typing import Literal, Self
+    from typing import Literal
 
     from bland_async._resources._eval_agents import AsyncEvalAgents, AsyncEvalAgentVersions
     from bland_async._sync_runtime import SyncRuntime
@@ -40,10 +40,6 @@ class EvalAgentVersions(SyncResource):
     def __init__(self, runtime: SyncRuntime, async_: AsyncEvalAgentVersions) -> None:
         self._runtime = runtime
         self._async = async_
-
-    @classmethod
-    def _wrap(cls, runtime: SyncRuntime, async_: AsyncEvalAgentVersions) -> Self:
-        return cls(runtime, async_)
 
     def list(
         self,
@@ -200,10 +196,6 @@ class EvalAgents(SyncResource):
         self._runtime = runtime
         self._async = async_
         self.versions = EvalAgentVersions(runtime, async_.versions)
-
-    @classmethod
-    def _wrap(cls, runtime: SyncRuntime, async_: AsyncEvalAgents) -> Self:
-        return cls(runtime, async_)
 
     def list(
         self,

@@ -12,7 +12,7 @@ from bland_async._types import UNSET
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
-    from typing import Literal, Self
+    from typing import Literal
 
     from bland_async._resources._eval_runs import AsyncEvalRuns, RunStatusFilter
     from bland_async._sync_runtime import SyncRuntime
@@ -41,10 +41,6 @@ class EvalRuns(SyncResource):
     def __init__(self, runtime: SyncRuntime, async_: AsyncEvalRuns) -> None:
         self._runtime = runtime
         self._async = async_
-
-    @classmethod
-    def _wrap(cls, runtime: SyncRuntime, async_: AsyncEvalRuns) -> Self:
-        return cls(runtime, async_)
 
     def list(
         self,

@@ -12,7 +12,7 @@ from bland_async._types import UNSET
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-    from typing import Literal, Self
+    from typing import Literal
 
     from bland_async._resources._eval_templates import AsyncEvalTemplates, AsyncEvalUserTemplates
     from bland_async._sync_runtime import SyncRuntime
@@ -34,10 +34,6 @@ class EvalTemplates(SyncResource):
     def __init__(self, runtime: SyncRuntime, async_: AsyncEvalTemplates) -> None:
         self._runtime = runtime
         self._async = async_
-
-    @classmethod
-    def _wrap(cls, runtime: SyncRuntime, async_: AsyncEvalTemplates) -> Self:
-        return cls(runtime, async_)
 
     def list(self) -> CursorPage[AgentTemplate]:
         """List every shipped template (one page: ``has_more`` is false).
@@ -66,10 +62,6 @@ class EvalUserTemplates(SyncResource):
     def __init__(self, runtime: SyncRuntime, async_: AsyncEvalUserTemplates) -> None:
         self._runtime = runtime
         self._async = async_
-
-    @classmethod
-    def _wrap(cls, runtime: SyncRuntime, async_: AsyncEvalUserTemplates) -> Self:
-        return cls(runtime, async_)
 
     def list(
         self,

@@ -14,8 +14,6 @@ from bland_async._sync._workbench_setups import WorkbenchSetups
 from bland_async._sync_runtime import SyncResource
 
 if TYPE_CHECKING:
-    from typing import Self
-
     from bland_async._resources._evals import AsyncEvals
     from bland_async._sync_runtime import SyncRuntime
     from bland_async.models._evals import EvalsStatus
@@ -51,10 +49,6 @@ class Evals(SyncResource):
         self.templates = EvalTemplates(runtime, async_.templates)
         self.user_templates = EvalUserTemplates(runtime, async_.user_templates)
         self.workbench_setups = WorkbenchSetups(runtime, async_.workbench_setups)
-
-    @classmethod
-    def _wrap(cls, runtime: SyncRuntime, async_: AsyncEvals) -> Self:
-        return cls(runtime, async_)
 
     def status(self) -> EvalsStatus:
         """Tell whether Evals is enabled for the organization (this route is never gated).

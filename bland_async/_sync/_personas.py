@@ -13,7 +13,6 @@ from bland_async._types import UNSET
 if TYPE_CHECKING:
     import builtins
     from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
-    from typing import Self
 
     from bland_async._bulk import BulkOutcome, BulkProgress, BulkResult
     from bland_async._resources._personas import (
@@ -48,10 +47,6 @@ class PersonaVersions(SyncResource):
         self._runtime = runtime
         self._async = async_
 
-    @classmethod
-    def _wrap(cls, runtime: SyncRuntime, async_: AsyncPersonaVersions) -> Self:
-        return cls(runtime, async_)
-
     def list(self, persona_id: str) -> builtins.list[PersonaVersion]:
         """List every version of a persona, newest ``version_number`` first (unpaginated).
 
@@ -78,10 +73,6 @@ class PersonaInbound(SyncResource):
     def __init__(self, runtime: SyncRuntime, async_: AsyncPersonaInbound) -> None:
         self._runtime = runtime
         self._async = async_
-
-    @classmethod
-    def _wrap(cls, runtime: SyncRuntime, async_: AsyncPersonaInbound) -> Self:
-        return cls(runtime, async_)
 
     def attach(self, persona_id: str, numbers: Sequence[str]) -> PersonaInboundNumbers:
         """Attach phone numbers (E.164, owned by the account) to a persona.
@@ -138,10 +129,6 @@ class Personas(SyncResource):
         self._async = async_
         self.inbound = PersonaInbound(runtime, async_.inbound)
         self.versions = PersonaVersions(runtime, async_.versions)
-
-    @classmethod
-    def _wrap(cls, runtime: SyncRuntime, async_: AsyncPersonas) -> Self:
-        return cls(runtime, async_)
 
     def list(
         self, *, page: int | Unset = UNSET, limit: int | Unset = UNSET

@@ -12,7 +12,7 @@ from bland_async._types import UNSET
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
-    from typing import Literal, Self
+    from typing import Literal
 
     from bland_async._resources._workbench_setups import (
         AsyncWorkbenchSetups,
@@ -42,10 +42,6 @@ class WorkbenchSetupVersions(SyncResource):
     def __init__(self, runtime: SyncRuntime, async_: AsyncWorkbenchSetupVersions) -> None:
         self._runtime = runtime
         self._async = async_
-
-    @classmethod
-    def _wrap(cls, runtime: SyncRuntime, async_: AsyncWorkbenchSetupVersions) -> Self:
-        return cls(runtime, async_)
 
     def list(
         self,
@@ -191,10 +187,6 @@ class WorkbenchSetups(SyncResource):
         self._runtime = runtime
         self._async = async_
         self.versions = WorkbenchSetupVersions(runtime, async_.versions)
-
-    @classmethod
-    def _wrap(cls, runtime: SyncRuntime, async_: AsyncWorkbenchSetups) -> Self:
-        return cls(runtime, async_)
 
     def list(
         self,

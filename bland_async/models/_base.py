@@ -10,7 +10,7 @@ import attrs
 __all__ = ["BlandModel", "NumberOrText", "OpenEnum", "TextOrNumber"]
 
 #: A string field the server may also send as a number (read as its text, e.g. ``3`` ->
-#: ``"3"``). For fields the docs type inconsistently (bland-api.md §5).
+#: ``"3"``). For fields the docs type inconsistently (docs/api-notes.md).
 TextOrNumber = Annotated[str, "a number from the server is read as its text"]
 #: A number field the server may also send as a numeric string (``"3"`` -> ``3.0``).
 NumberOrText = Annotated[float, "a numeric string from the server is read as its number"]

@@ -1,4 +1,4 @@
-"""Eval agent models (bland-api.md §3.2.1-3.2.4 and the agent publish result)."""
+"""Eval agent models (docs/api-notes.md, Evals), and the agent publish result."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Persona models (bland-api.md §2.2)."""
+"""Persona models (docs/api-notes.md, Personas)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Workbench setup models (bland-api.md §3.2.5-3.2.9)."""
+"""Workbench setup models (docs/api-notes.md, Evals)."""
 
 from __future__ import annotations
 

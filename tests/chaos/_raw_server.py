@@ -316,11 +316,12 @@ def drip(*, interval: float = 1.0, declared: int = 100) -> Behaviour:
     return behaviour
 
 
-def huge_json(size: int, *, chunk: int = 256 * 1024) -> Behaviour:
-    """A 200 whose body is ``size`` bytes of valid JSON, streamed with ``Content-Length``.
+def huge_json(size: int, *, chunk: int = 256 * 1024, chunked: bool = False) -> Behaviour:
+    """A 200 whose body is ``size`` bytes of valid JSON, streamed piece by piece.
 
-    The body is written piece by piece (never built whole); writing stops as soon as the
-    client is gone.
+    With ``Content-Length`` by default; ``chunked=True`` sends it with
+    ``Transfer-Encoding: chunked`` instead, so the client cannot know the size up front.
+    The body is never built whole; writing stops as soon as the client is gone.
     """
     prefix = b'{"data": {"id": "p1", "name": "'
     suffix = b'"}, "errors": null}'
@@ -328,16 +329,24 @@ def huge_json(size: int, *, chunk: int = 256 * 1024) -> Behaviour:
     assert filler >= 0
     block = b"a" * chunk
 
+    def frame(data: bytes) -> bytes:
+        return b"%x\r\n%s\r\n" % (len(data), data) if chunked else data
+
     async def behaviour(conn: Connection, _request: Request) -> bool:
-        if not await conn.send(head("HTTP/1.1 200 OK", _json_headers(size)) + prefix):
+        headers = (
+            {"Content-Type": "application/json", "Transfer-Encoding": "chunked"}
+            if chunked
+            else _json_headers(size)
+        )
+        if not await conn.send(head("HTTP/1.1 200 OK", headers) + frame(prefix)):
             return False
         left = filler
         while left:
             piece = block if left >= chunk else block[:left]
-            if not await conn.send(piece):
+            if not await conn.send(frame(piece)):
                 return False
             left -= len(piece)
-        return await conn.send(suffix)
+        return await conn.send(frame(suffix) + (b"0\r\n\r\n" if chunked else b""))
 
     return behaviour
 

@@ -38,6 +38,7 @@ from bland_async import (
     ConfigurationError,
     InternalServerError,
     PersonaNotFoundError,
+    ResponseValidationError,
     Timeout,
 )
 from tests.chaos._raw_server import (
@@ -179,8 +180,13 @@ CASES = [
     pytest.param(
         Case(
             "redirect-307",
-            # A relative Location: no port digits in it that could contain "307".
-            respond("HTTP/1.1 307 Temporary Redirect", b"", {"Location": "/v2/personas/p1"}),
+            # A relative Location: no port digits in it that could contain "307". The body
+            # is what aiohttp.web sends with a redirect.
+            respond(
+                "HTTP/1.1 307 Temporary Redirect",
+                b"307: Temporary Redirect",
+                {"Location": "/v2/personas/p1", "Content-Type": "text/plain"},
+            ),
             APIStatusError,
             get_requests=1,  # a redirect is an answer: nothing to retry
             post_applied=None,
@@ -193,13 +199,25 @@ CASES = [
         Case(
             "huge-body-50MB",
             huge_json(HUGE),
-            BlandError,
+            ResponseValidationError,
             get_requests=None,
             post_applied=None,
             timeout=Timeout(total=2.0, connect=0.5),
             message=_mentions_the_size_limit,
         ),
         id="huge-body-50MB",
+    ),
+    pytest.param(
+        Case(
+            "huge-body-chunked",
+            huge_json(HUGE, chunked=True),
+            ResponseValidationError,
+            get_requests=None,
+            post_applied=None,
+            timeout=Timeout(total=2.0, connect=0.5),
+            message=_mentions_the_size_limit,
+        ),
+        id="huge-body-chunked",
     ),
 ]
 
@@ -209,9 +227,7 @@ def _client(server: RawServer, timeout: Timeout) -> AsyncBlandClient:
         api_key=KEY, base_url=server.url, timeout=timeout, max_retries=MAX_RETRIES
     )
     # Millisecond backoffs, as tests.conftest.fast_client does for the fake.
-    client._setup(
-        attrs.evolve(client._options, retry_policy=FAST_RETRIES), client._holder, client._gate
-    )
+    client._setup(attrs.evolve(client._options, retry_policy=FAST_RETRIES), client._shared)
     return client
 
 
@@ -331,6 +347,15 @@ async def test_raw_server_harness_answers_a_well_formed_error() -> None:
         assert [(r.method, r.target) for r in server.requests] == [("GET", "/v1/personas/p1")]
         assert server.requests[0].headers["authorization"] == KEY
         assert server.connections == 1
+
+
+async def test_a_chunked_body_under_the_limit_is_read_whole() -> None:
+    """No Content-Length: read piece by piece up to the cap, then parsed as usual."""
+    async with RawServer(huge_json(3 * 2**20, chunk=64 * 1024, chunked=True)) as server:
+        async with _client(server, Timeout(total=5.0, connect=0.5)) as client:
+            with pytest.raises(ResponseValidationError, match="does not fit Persona"):
+                await client.personas.get("p1")  # the JSON is whole: only the shape is wrong
+        assert await server.wait_all_closed(CLOSE_GRACE)
 
 
 @pytest.mark.parametrize("key", ["abc\x00def", "abc\x7fdef", "abc\tdef"], ids=["nul", "del", "tab"])
