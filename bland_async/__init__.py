@@ -46,6 +46,7 @@ from bland_async._resources._workbench_setups import (
     AsyncWorkbenchSetups,
     AsyncWorkbenchSetupVersions,
 )
+from bland_async._retry import RetryPolicy
 from bland_async._stats import ClientStats
 from bland_async._sync import (
     BlandClient,
@@ -114,6 +115,7 @@ __all__ = [
     "Personas",
     "RateLimitError",
     "ResponseValidationError",
+    "RetryPolicy",
     "RunWaitTimeoutError",
     "SyncPager",
     "Timeout",

@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
     import aiohttp
 
+    from bland_async._retry import RetryPolicy
+
 __all__ = ["AsyncBlandClient"]
 
 
@@ -36,6 +38,8 @@ class AsyncBlandClient:
             10 s to connect).
         max_retries: Retries after the first attempt (0 = one request). Default 2.
         max_concurrency: Optional cap on requests in flight across the whole client.
+        retry_policy: The waits between attempts (backoff, the cap on ``Retry-After``);
+            default ``RetryPolicy()``.
         session: An aiohttp ``ClientSession`` to borrow; it is never closed by the client.
 
     Raises:
@@ -55,6 +59,7 @@ class AsyncBlandClient:
         timeout: float | Timeout | None = None,
         max_retries: int | None = None,
         max_concurrency: int | None = None,
+        retry_policy: RetryPolicy | None = None,
         session: aiohttp.ClientSession | None = None,
     ) -> None:
         options = resolve_options(
@@ -63,6 +68,7 @@ class AsyncBlandClient:
             timeout=timeout,
             max_retries=max_retries,
             max_concurrency=max_concurrency,
+            retry_policy=retry_policy,
         )
         holder = SessionHolder(
             session,
@@ -86,6 +92,7 @@ class AsyncBlandClient:
         base_url: str | None = None,
         timeout: float | Timeout | None = None,
         max_retries: int | None = None,
+        retry_policy: RetryPolicy | None = None,
     ) -> AsyncBlandClient:
         """Return a copy with some options changed, sharing this client's session.
 
@@ -98,6 +105,7 @@ class AsyncBlandClient:
             timeout=timeout,
             max_retries=max_retries,
             max_concurrency=None,
+            retry_policy=retry_policy,
             base=self._options,
         )
         clone = object.__new__(type(self))

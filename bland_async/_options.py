@@ -77,6 +77,14 @@ class ClientOptions:
     retry_policy: RetryPolicy = attrs.Factory(RetryPolicy)
 
 
+def _resolve_retry_policy(policy: RetryPolicy | None, base: ClientOptions | None) -> RetryPolicy:
+    if policy is None:
+        return base.retry_policy if base else RetryPolicy()
+    if not isinstance(policy, RetryPolicy):
+        raise ConfigurationError("retry_policy must be a RetryPolicy")
+    return policy
+
+
 def resolve_options(
     *,
     api_key: str | None,
@@ -84,6 +92,7 @@ def resolve_options(
     timeout: float | Timeout | None,
     max_retries: int | None,
     max_concurrency: int | None,
+    retry_policy: RetryPolicy | None = None,
     base: ClientOptions | None = None,
 ) -> ClientOptions:
     """Build options from arguments, then ``BLAND_*`` environment variables, then defaults.
@@ -125,5 +134,5 @@ def resolve_options(
         timeout=resolved_timeout,
         max_retries=max_retries,
         max_concurrency=max_concurrency,
-        retry_policy=base.retry_policy if base else RetryPolicy(),
+        retry_policy=_resolve_retry_policy(retry_policy, base),
     )

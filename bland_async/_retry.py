@@ -126,19 +126,31 @@ class Decision:
     may_have_been_applied: bool = False
 
 
+def _non_negative(_inst: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < math.inf:
+        from bland_async._errors import ConfigurationError  # noqa: PLC0415 (errors import us)
+
+        raise ConfigurationError(f"RetryPolicy.{attribute.name} must be a finite number >= 0")
+
+
 @attrs.frozen(kw_only=True)
 class RetryPolicy:
-    """How long the transport waits between attempts.
+    """How long the client waits between attempts (``AsyncBlandClient(retry_policy=...)``).
+
+    The number of attempts is ``max_retries``; this sets only the waits. Tests against
+    :class:`~bland_async.testing.FakeBland` typically pass
+    ``RetryPolicy(backoff_initial=0.001, backoff_max=0.01, retry_after_max=1.0)``.
 
     Attributes:
         backoff_initial: First backoff ceiling in seconds (full jitter draws in [0, ceiling]).
-        backoff_max: Largest backoff ceiling in seconds.
-        retry_after_max: Longest server-requested wait honoured, in seconds.
+            Default 0.5. It also paces ``promote``'s re-reads after an unknown outcome.
+        backoff_max: Largest backoff ceiling in seconds. Default 8.
+        retry_after_max: Longest server-requested wait honoured, in seconds. Default 60.
     """
 
-    backoff_initial: float = 0.5
-    backoff_max: float = 8.0
-    retry_after_max: float = 60.0
+    backoff_initial: float = attrs.field(default=0.5, validator=_non_negative)
+    backoff_max: float = attrs.field(default=8.0, validator=_non_negative)
+    retry_after_max: float = attrs.field(default=60.0, validator=_non_negative)
 
     def backoff(self, retry_index: int, rng: random.Random | None = None) -> float:
         """Full-jitter exponential backoff for the ``retry_index``-th retry (0-based)."""

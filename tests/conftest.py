@@ -45,11 +45,12 @@ async def fake() -> AsyncIterator[FakeBland]:
 
 def fast_client(fake: FakeBland, **kwargs: object) -> AsyncBlandClient:
     """A client for ``fake`` whose retry waits are milliseconds."""
-    import attrs
-
-    client = AsyncBlandClient(api_key=fake.api_key, base_url=fake.url, **kwargs)  # type: ignore[arg-type]
-    client._setup(attrs.evolve(client._options, retry_policy=FAST_RETRIES), client._shared)
-    return client
+    return AsyncBlandClient(
+        api_key=fake.api_key,
+        base_url=fake.url,
+        retry_policy=FAST_RETRIES,
+        **kwargs,  # type: ignore[arg-type]
+    )
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bland_async import AsyncBlandClient, ConfigurationError, Timeout
+from bland_async import AsyncBlandClient, ConfigurationError, RetryPolicy, Timeout
 
 
 def test_api_key_and_base_url_fall_back_to_env(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -113,3 +113,17 @@ def test_with_options_copies_and_shares_state() -> None:
     assert other.personas is not client.personas
     with pytest.raises(ConfigurationError):
         client.with_options(max_retries=-1)
+
+
+def test_retry_policy_is_validated_and_kept_by_copies() -> None:
+    policy = RetryPolicy(backoff_initial=0.01, backoff_max=0.1, retry_after_max=2.0)
+    client = AsyncBlandClient(api_key="k", retry_policy=policy)
+    assert client._options.retry_policy is policy
+    assert client.with_options(max_retries=0)._options.retry_policy is policy
+    other = RetryPolicy()
+    assert client.with_options(retry_policy=other)._options.retry_policy is other
+    with pytest.raises(ConfigurationError, match="retry_policy"):
+        AsyncBlandClient(api_key="k", retry_policy=0.5)  # type: ignore[arg-type]
+    for bad in (-1.0, float("inf"), float("nan"), True):
+        with pytest.raises(ConfigurationError, match="finite number"):
+            RetryPolicy(backoff_max=bad)  # type: ignore[arg-type]

@@ -390,7 +390,7 @@ def test_the_sync_client_docstrings_describe_the_blocking_client() -> None:
         assert async_only not in doc, async_only
     # The rest of Args: stays, in order, with its continuation lines.
     args = doc.split("Args:\n", 1)[1].split("\n\nRaises:\n", 1)[0]
-    names = ["api_key", "base_url", "timeout", "max_retries", "max_concurrency"]
+    names = ["api_key", "base_url", "timeout", "max_retries", "max_concurrency", "retry_policy"]
     assert re.findall(r"^    (\w+):", args, re.MULTILINE) == names
     assert "ConfigurationError: No API key" in doc
     assert inspect.getdoc(BlandClient.closed) == "Whether :meth:`close` has been called."

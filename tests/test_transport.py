@@ -21,7 +21,7 @@ from bland_async import (
     VersionNotFoundError,
 )
 from bland_async.testing import FakeBland, Fault
-from tests.conftest import fast_client
+from tests.conftest import FAST_RETRIES, fast_client
 
 pytestmark = pytest.mark.anyio
 
@@ -138,8 +138,9 @@ async def test_dropped_connection_on_create_is_not_resent(
 
 async def test_connect_error_is_not_sent_and_retried() -> None:
     # A port nobody listens on: every attempt fails before sending.
-    async with AsyncBlandClient(api_key="k", base_url="http://127.0.0.1:9", max_retries=2) as c:
-        c._setup(c._options, c._shared)
+    async with AsyncBlandClient(
+        api_key="k", base_url="http://127.0.0.1:9", max_retries=2, retry_policy=FAST_RETRIES
+    ) as c:
         with pytest.raises(APIConnectionError) as info:
             await c.with_options(timeout=Timeout(total=5, connect=1)).personas.create(name="x")
     assert not info.value.may_have_been_applied

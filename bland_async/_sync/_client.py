@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from typing import Self
 
     from bland_async._options import Timeout
+    from bland_async._retry import RetryPolicy
     from bland_async._stats import ClientStats
 
 
@@ -41,6 +42,8 @@ class BlandClient(SyncClient):
             10 s to connect).
         max_retries: Retries after the first attempt (0 = one request). Default 2.
         max_concurrency: Optional cap on requests in flight across the whole client.
+        retry_policy: The waits between attempts (backoff, the cap on ``Retry-After``);
+            default ``RetryPolicy()``.
 
     Raises:
         ConfigurationError: No API key, or a malformed ``base_url``/``timeout``.
@@ -60,6 +63,7 @@ class BlandClient(SyncClient):
         timeout: float | Timeout | None = None,
         max_retries: int | None = None,
         max_concurrency: int | None = None,
+        retry_policy: RetryPolicy | None = None,
     ) -> None:
         async_client = AsyncBlandClient(
             api_key=api_key,
@@ -67,6 +71,7 @@ class BlandClient(SyncClient):
             timeout=timeout,
             max_retries=max_retries,
             max_concurrency=max_concurrency,
+            retry_policy=retry_policy,
         )
         self._bind(SyncRuntime(async_client), async_client)
 
@@ -89,6 +94,7 @@ class BlandClient(SyncClient):
         base_url: str | None = None,
         timeout: float | Timeout | None = None,
         max_retries: int | None = None,
+        retry_policy: RetryPolicy | None = None,
     ) -> BlandClient:
         """Return a copy with some options changed, sharing this client's session.
 
@@ -98,7 +104,11 @@ class BlandClient(SyncClient):
         return BlandClient._wrap(
             self._runtime,
             self._async.with_options(
-                api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
+                api_key=api_key,
+                base_url=base_url,
+                timeout=timeout,
+                max_retries=max_retries,
+                retry_policy=retry_policy,
             ),
         )
 

@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import anyio
-import attrs
 import pytest
 
 from bland_async import (
@@ -223,12 +222,13 @@ CASES = [
 
 
 def _client(server: RawServer, timeout: Timeout) -> AsyncBlandClient:
-    client = AsyncBlandClient(
-        api_key=KEY, base_url=server.url, timeout=timeout, max_retries=MAX_RETRIES
+    return AsyncBlandClient(
+        api_key=KEY,
+        base_url=server.url,
+        timeout=timeout,
+        max_retries=MAX_RETRIES,
+        retry_policy=FAST_RETRIES,  # millisecond backoffs
     )
-    # Millisecond backoffs, as tests.conftest.fast_client does for the fake.
-    client._setup(attrs.evolve(client._options, retry_policy=FAST_RETRIES), client._shared)
-    return client
 
 
 async def _call(client: AsyncBlandClient, method: str) -> BaseException:

@@ -22,6 +22,7 @@ from bland_async import (
     Evals,
     Personas,
     PersonaVersions,
+    RetryPolicy,
     SyncPager,
     Timeout,
     WorkbenchSetups,
@@ -72,6 +73,7 @@ async def use_async_client() -> None:
     async with AsyncBlandClient(api_key="k", base_url="https://api.bland.ai", timeout=5.0) as bland:
         assert_type(bland, AsyncBlandClient)
         assert_type(bland.with_options(max_retries=0, timeout=Timeout(total=5)), AsyncBlandClient)
+        assert_type(bland.with_options(retry_policy=RetryPolicy(backoff_max=1)), AsyncBlandClient)
         assert_type(bland.base_url, str)
         assert_type(bland.timeout, Timeout)
         assert_type(bland.max_retries, int)
@@ -166,6 +168,7 @@ def use_sync_client() -> None:
     with BlandClient(api_key="k", base_url="https://api.bland.ai", timeout=5.0) as bland:
         assert_type(bland, BlandClient)
         assert_type(bland.with_options(max_retries=0, timeout=Timeout(total=5)), BlandClient)
+        assert_type(BlandClient(retry_policy=RetryPolicy(backoff_initial=0.1)), BlandClient)
         assert_type(bland.base_url, str)
         assert_type(bland.timeout, Timeout)
         assert_type(bland.max_retries, int)
