@@ -256,13 +256,26 @@ class ResponseValidationError(BlandError):
     Attributes:
         body: The decoded body (or raw text) that failed.
         request_id: The ``x-request-id`` response header, or ``None``.
+        may_have_been_applied: ``True`` when the request changes state: the server
+            answered 2xx, so it was applied, but its answer could not be read.
     """
 
-    def __init__(self, message: str, *, body: object = None, request_id: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        body: object = None,
+        request_id: str | None = None,
+        may_have_been_applied: bool = False,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.body = body
         self.request_id = request_id
+        self.may_have_been_applied = may_have_been_applied
+
+    def __str__(self) -> str:
+        return _flag_applied(self.message, self.may_have_been_applied)
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (_rebuild, (type(self), (self.message,), dict(self.__dict__)))

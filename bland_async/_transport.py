@@ -40,12 +40,20 @@ if TYPE_CHECKING:
 
     from bland_async._options import ClientOptions
 
-__all__ = ["ApiResponse", "SessionHolder", "Shared", "Transport", "user_agent"]
+__all__ = [
+    "READ_ONLY_METHODS",
+    "ApiResponse",
+    "SessionHolder",
+    "Shared",
+    "Transport",
+    "user_agent",
+]
 
 logger: Final = logging.getLogger("bland_async")
 
 _IDEMPOTENT_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
-_READ_ONLY_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
+#: Methods that change nothing on the server: never "may have been applied".
+READ_ONLY_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
 _JSON_CONTENT_TYPE: Final = {"content-type": "application/json"}
 #: A path segment made only of RFC 3986 unreserved characters (percent-encoding keeps it).
 _UNRESERVED: Final = re.compile(r"[A-Za-z0-9._~-]+").fullmatch
@@ -364,14 +372,18 @@ class Transport:
         if json is not None:
             data = _json.dumps(json)
             headers = self._json_headers
-        return await self._send_with_retries(
-            method,
-            route,
-            url=URL(url, encoded=True),
-            headers=headers,
-            data=data,
-            idempotent=idempotent,
-        )
+        try:
+            return await self._send_with_retries(
+                method,
+                route,
+                url=URL(url, encoded=True),
+                headers=headers,
+                data=data,
+                idempotent=idempotent,
+            )
+        except ResponseValidationError as exc:  # it was answered, so it may well have applied
+            exc.may_have_been_applied = method not in READ_ONLY_METHODS
+            raise
 
     async def _send_with_retries(
         self,
@@ -463,7 +475,7 @@ class Transport:
                 idempotent=idempotent,
                 remaining=deadline - time.monotonic(),
                 applied_before=applied,
-                read_only=method in _READ_ONLY_METHODS,
+                read_only=method in READ_ONLY_METHODS,
                 rng=self._rng,
             )
             applied = decision.may_have_been_applied

@@ -12,6 +12,7 @@ from bland_async import (
     AsyncBlandClient,
     InternalServerError,
     RateLimitError,
+    ResponseValidationError,
 )
 from bland_async.testing import FakeBland, Fault
 from tests.conftest import fast_client
@@ -140,3 +141,44 @@ async def test_reconciled_success_means_production_is_the_draft(
         await bland.personas.promote(persona["id"])
     assert not info.value.may_have_been_applied  # each POST answered 500, each read showed it
     assert promotions(fake, persona["id"]) == 1
+
+
+async def test_a_promotion_whose_answer_cannot_be_read_is_reconciled(
+    fake: FakeBland, bland: AsyncBlandClient
+) -> None:
+    persona = fake.seed_persona(draft_changes={"personality_prompt": "v2"})
+    fake.inject(PROMOTE, Fault.apply_then_fail(status=200), times=1)  # 2xx, no persona in it
+    promoted = await bland.personas.promote(persona["id"])
+    assert promoted.current_production_version is not None
+    assert promoted.current_production_version.personality_prompt == "v2"
+    assert bland.stats.reconciled == 1
+    assert promotions(fake, persona["id"]) == 1
+    assert posts(fake) == 1
+
+
+async def test_an_unreadable_answer_and_unreadable_reads_say_it_may_have_applied(
+    fake: FakeBland, bland: AsyncBlandClient
+) -> None:
+    persona = fake.seed_persona(draft_changes={"personality_prompt": "v2"})
+    fake.inject(PROMOTE, Fault.apply_then_fail(status=200), times=1)
+    fake.inject(GET, Fault.malformed())
+    report = await bland.personas.promote_many([persona["id"]])
+    error = report.failed[persona["id"]]
+    assert isinstance(error, ResponseValidationError)
+    assert error.may_have_been_applied
+    assert "[may have been applied]" in str(error)
+    assert promotions(fake, persona["id"]) == 1
+    assert posts(fake) == 1
+
+
+async def test_a_create_whose_answer_cannot_be_read_says_it_was_applied(
+    fake: FakeBland, bland: AsyncBlandClient
+) -> None:
+    fake.inject("POST /v1/personas", Fault.apply_then_fail(status=200), times=1)
+    with pytest.raises(ResponseValidationError) as info:
+        await bland.personas.create(name="once")
+    assert info.value.may_have_been_applied
+    fake.inject("GET /v1/personas", Fault.malformed(), times=1)
+    with pytest.raises(ResponseValidationError) as read:
+        await bland.personas.list()
+    assert not read.value.may_have_been_applied

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from bland_async._converter import structure
+from bland_async._errors import ResponseValidationError
+from bland_async._transport import READ_ONLY_METHODS
 from bland_async._types import Unset
 
 if TYPE_CHECKING:
@@ -43,7 +45,11 @@ class Resource:
         response = await self._raw(
             method, route, path=path, params=params, json=json, idempotent=idempotent
         )
-        return structure(response.data, cls, request_id=response.request_id)
+        try:
+            return structure(response.data, cls, request_id=response.request_id)
+        except ResponseValidationError as exc:  # answered 2xx: a write was applied
+            exc.may_have_been_applied = method not in READ_ONLY_METHODS
+            raise
 
     async def _raw(
         self,

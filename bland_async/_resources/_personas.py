@@ -8,7 +8,12 @@ from typing import TYPE_CHECKING, Final
 
 from bland_async._bulk import BulkOutcome, BulkProgress, BulkResult, run_bulk, stream_bulk
 from bland_async._converter import drop_unset
-from bland_async._errors import APIConnectionError, APIStatusError, BlandError
+from bland_async._errors import (
+    APIConnectionError,
+    APIStatusError,
+    BlandError,
+    ResponseValidationError,
+)
 from bland_async._pagination import AsyncPager, page_pager
 from bland_async._resources._base import Resource, page_params
 from bland_async._retry import Fate, Outcome, RetryPolicy, fate, parse_retry_after
@@ -335,10 +340,13 @@ class AsyncPersonas(Resource):
                 (``may_have_been_applied`` tells which).
             InternalServerError: The server kept failing (``may_have_been_applied``
                 tells whether it may have applied).
+            ResponseValidationError: The answer and the re-reads could not be read
+                (``may_have_been_applied=True``).
         """
         transport = self._transport
         policy = transport.options.retry_policy
         rounds = transport.options.max_retries + 1
+        error: APIConnectionError | APIStatusError | ResponseValidationError
         for round_index in range(rounds):
             try:
                 return await self._call(
@@ -349,6 +357,9 @@ class AsyncPersonas(Resource):
                 if not kind.may_have_applied:
                     raise  # refused or settled by the server: nothing was applied
                 error = exc
+            except ResponseValidationError as exc:
+                # A 2xx (applied) whose body could not be read: look at the persona instead.
+                kind, error = Fate.UNKNOWN, exc
             # It may have been applied, perhaps is still being applied: look, with backoff.
             resend = kind is Fate.FAILED and round_index + 1 < rounds
             looks = 1 if kind is Fate.FAILED else rounds
@@ -387,7 +398,7 @@ class AsyncPersonas(Resource):
             await asyncio.sleep(policy.backoff_ceiling(round_index + look))
             try:
                 persona = await self.get(persona_id)
-            except (APIConnectionError, APIStatusError) as exc:
+            except BlandError as exc:
                 read_error = exc  # a 429 or a blip on the read: look again later
                 if isinstance(exc, APIStatusError) and _fate_of(exc) is Fate.DONE:
                     break  # gone, forbidden, ...: looking again will not tell more

@@ -288,6 +288,8 @@ class Personas(SyncResource):
                 (``may_have_been_applied`` tells which).
             InternalServerError: The server kept failing (``may_have_been_applied``
                 tells whether it may have applied).
+            ResponseValidationError: The answer and the re-reads could not be read
+                (``may_have_been_applied=True``).
         """
         return self._runtime.call(self._async.promote, persona_id)
 
