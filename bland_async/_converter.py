@@ -8,7 +8,7 @@ failure becomes :class:`ResponseValidationError` with cattrs' explanation.
 from __future__ import annotations
 
 import types
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, Union, get_args, get_origin
 
@@ -333,13 +333,30 @@ def _explain(
     )
 
 
+#: Sequences that are not JSON arrays.
+_BYTES: Final = (bytes, bytearray, memoryview)
+
+
 def to_json_value(value: object) -> Any:
-    """Unstructure a request value (models, lists, enums, datetimes) into JSON types."""
+    """Unstructure a request value (models, lists, enums, datetimes) into JSON types.
+
+    At every depth, any ``Mapping`` becomes a ``dict`` and any other ``Sequence`` (a
+    tuple, a ``deque``, a custom sequence; not ``str`` or bytes) a ``list``, so a
+    resource passes its ``Sequence``/``Mapping`` arguments as they were given.
+    """
     if value is None or isinstance(value, str | int | float | bool):
         return value
+    if isinstance(value, Mapping):
+        return {key: to_json_value(item) for key, item in value.items()}
+    if isinstance(value, Sequence) and not isinstance(value, _BYTES):
+        return [to_json_value(item) for item in value]
     return converter.unstructure(value)
 
 
 def drop_unset(fields: dict[str, object]) -> dict[str, Any]:
-    """Build a JSON body from keyword arguments: ``UNSET`` omitted, ``None`` kept as null."""
+    """Build a JSON body from keyword arguments: ``UNSET`` omitted, ``None`` kept as null.
+
+    Values go through :func:`to_json_value`: tuples and other sequences are sent as
+    arrays, mappings as objects, models and enums unstructured.
+    """
     return {k: to_json_value(v) for k, v in fields.items() if not isinstance(v, Unset)}

@@ -50,19 +50,11 @@ class InvalidRequestError(BlandError, ValueError):
     """An argument breaks a documented API rule; raised before anything is sent."""
 
 
-class APIConnectionError(BlandError):
-    """The request could not be completed: the connection failed, broke or timed out.
+class _FailedRequestError(BlandError):
+    """A failed request: its message, where it went, and whether it may have been applied.
 
-    Attributes:
-        method: HTTP method of the failed request.
-        route: The route template, e.g. ``/v1/personas/{persona_id}``.
-        may_have_been_applied: ``True`` when the request had been sent before it failed
-            (a read timeout, a connection reset), so the server may have applied it;
-            ``False`` when it never left (connect error, pool timeout).
+    The base of :class:`APIConnectionError` and :class:`APIStatusError` (not exported).
     """
-
-    def __str__(self) -> str:
-        return _flag_applied(self.message, self.may_have_been_applied)
 
     def __init__(
         self,
@@ -77,6 +69,21 @@ class APIConnectionError(BlandError):
         self.method = method
         self.route = route
         self.may_have_been_applied = may_have_been_applied
+
+
+class APIConnectionError(_FailedRequestError):
+    """The request could not be completed: the connection failed, broke or timed out.
+
+    Attributes:
+        method: HTTP method of the failed request.
+        route: The route template, e.g. ``/v1/personas/{persona_id}``.
+        may_have_been_applied: ``True`` when the request had been sent before it failed
+            (a read timeout, a connection reset), so the server may have applied it;
+            ``False`` when it never left (connect error, pool timeout).
+    """
+
+    def __str__(self) -> str:
+        return _flag_applied(self.message, self.may_have_been_applied)
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (_rebuild, (type(self), (self.message,), dict(self.__dict__)))
@@ -97,7 +104,7 @@ def _rebuild(cls: type[BaseException], args: tuple[Any, ...], state: dict[str, A
     return exc
 
 
-class APIStatusError(BlandError):
+class APIStatusError(_FailedRequestError):
     """The API answered with a non-2xx status.
 
     Attributes:
@@ -147,17 +154,15 @@ class APIStatusError(BlandError):
         route: str = "",
         may_have_been_applied: bool = False,
     ) -> None:
-        super().__init__(message)
-        self.message = message
+        super().__init__(
+            message, method=method, route=route, may_have_been_applied=may_have_been_applied
+        )
         self.status = status
         self.code = code
         self.details: dict[str, Any] = details or {}
         self.request_id = request_id
         self.headers: dict[str, str] = headers or {}
         self.body = body
-        self.method = method
-        self.route = route
-        self.may_have_been_applied = may_have_been_applied
 
     def __str__(self) -> str:
         where = f" ({self.method} {self.route})" if self.route else ""

@@ -8,7 +8,7 @@ there. A call submits the coroutine with ``portal.start_task_soon`` (a portal wh
 submission does not wait for the loop: see :func:`_one_hop_portal`) and waits on the
 returned :class:`concurrent.futures.Future`: one thread hop there, the result back.
 
-Life cycle (each point is pinned by tests in ``tests/test_sync_*.py``):
+Life cycle (each point is pinned by tests in ``tests/sync/``):
 
 - thread-safe: any number of threads may share one client; only the loop thread touches
   aiohttp objects, so no locks are needed around them.
@@ -147,7 +147,7 @@ def _one_hop_portal(
     ``_call_func`` (a cancel scope tied to the future), so cancelling the future and
     ``portal.stop(cancel_remaining=True)`` behave as before. Relies on two private
     members of anyio's portal (``_task_group``, ``_call_func``): pinned by
-    ``tests/test_sync_runtime.py``.
+    ``tests/sync/test_sync_runtime.py``.
 
     Every submitted future stays in ``unfinished`` until it is done, so that the loop
     thread can cancel the ones nothing will resolve any more once its loop has closed

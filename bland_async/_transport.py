@@ -238,7 +238,7 @@ class SessionHolder:
             keep.append(session)
             connector = session.connector
             if connector is not None:
-                # Private aiohttp attribute (pinned by tests/test_sync_fork.py): with it set,
+                # Private aiohttp attribute (pinned by tests/sync/test_sync_fork.py): with it set,
                 # neither the connector's __del__ nor _close() touches any transport.
                 connector._closed = True
         if self._guard is not None:

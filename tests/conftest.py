@@ -1,13 +1,19 @@
-"""Shared fixtures: the anyio backend, a fake Bland server, and clients pointed at it."""
+"""What every suite shares: the anyio backend, a fake Bland server, ``--live``, fast retries.
+
+Suites: ``client/`` (the async client against the fake), ``fake/`` (``bland_async.testing``
+over raw HTTP), ``sync/`` (the sync facade), ``chaos/`` (fault schedules, raw sockets);
+``fixtures/`` holds canned API payloads and a canned-answer server. Each suite's own
+fixtures live in its ``conftest.py``.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 import pytest
 
-from bland_async import AsyncBlandClient
-from bland_async._retry import RetryPolicy
+from bland_async import AsyncBlandClient, RetryPolicy
 from bland_async.testing import FakeBland
 
 if TYPE_CHECKING:
@@ -39,6 +45,7 @@ def anyio_backend() -> str:
 
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeBland]:
+    """A fake on the test's loop (API key ``test-key``, the fake's default)."""
     async with FakeBland(api_key="test-key") as server:
         yield server
 
@@ -53,7 +60,14 @@ def fast_client(fake: FakeBland, **kwargs: object) -> AsyncBlandClient:
     )
 
 
-@pytest.fixture
-async def bland(fake: FakeBland) -> AsyncIterator[AsyncBlandClient]:
-    async with fast_client(fake) as client:
-        yield client
+def bulk_workers() -> set[asyncio.Task[object]]:
+    """The worker tasks of the ``promote_each`` streams running on this loop.
+
+    Reads a private name (``_Stream._work`` in ``bland_async._bulk``): callers check how
+    many they found, so a rename fails loudly instead of finding none.
+    """
+    return {
+        task
+        for task in asyncio.all_tasks()
+        if getattr(task.get_coro(), "__qualname__", "") == "_Stream._work"
+    }

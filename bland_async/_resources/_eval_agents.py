@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, get_args
 
 from bland_async._converter import drop_unset
 from bland_async._errors import InvalidRequestError
-from bland_async._pagination import AsyncPager, cursor_pager
-from bland_async._resources._base import page_params
-from bland_async._resources._evals_base import EvalsResource
+from bland_async._resources._evals_base import (
+    EvalsResource,
+    cursor_iterate,
+    cursor_params,
+    fork_body,
+    versioned_update_body,
+)
 from bland_async._types import UNSET, Unset
 from bland_async._validation import (
     check_instance,
     check_name,
     check_number_range,
     check_one_of,
-    check_page_params,
     check_str,
     check_str_list,
-    check_string_map,
 )
 from bland_async.models._common import CursorPage
 from bland_async.models._eval_agents import (
@@ -32,6 +34,7 @@ from bland_async.models._eval_agents import (
 from bland_async.models._evals import Level
 
 if TYPE_CHECKING:
+    from bland_async._pagination import AsyncPager
     from bland_async._transport import Transport
 
 __all__ = ["AsyncEvalAgentVersions", "AsyncEvalAgents", "check_levels", "check_target_level_keys"]
@@ -41,7 +44,9 @@ _AGENT: Final = "/v1/evals/agents/{eval_agent_id}"
 _PUBLISH: Final = "/v1/evals/agents/{eval_agent_id}/publications"
 _VERSIONS: Final = "/v1/evals/agents/{eval_agent_id}/versions"
 _VERSION: Final = "/v1/evals/agents/{eval_agent_id}/versions/{version_id}"
-MODALITIES: Final = ("text", "audio")
+#: What an agent grades (the values of ``models.Modality``).
+ModalityValue = Literal["text", "audio"]
+MODALITIES: Final = get_args(ModalityValue)
 LEVEL_COLORS: Final = ("rose", "amber", "gold", "emerald", "blue", "indigo", "violet", "fog")
 MAX_AGENT_PROMPT: Final = 8000
 MAX_AGENT_LEVELS: Final = 5
@@ -93,10 +98,6 @@ def check_target_level_keys(target_level_keys: object, levels: object) -> None:
             )
 
 
-def _listed(value: Sequence[object] | Unset) -> list[object] | Unset:
-    return list(value) if not isinstance(value, Unset) else value
-
-
 class AsyncEvalAgentVersions(EvalsResource):
     """Versions of an eval agent: ``client.evals.agents.versions``."""
 
@@ -124,13 +125,12 @@ class AsyncEvalAgentVersions(EvalsResource):
             NotFoundError: The agent does not exist.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        check_page_params(limit=limit, starting_after=starting_after, ending_before=ending_before)
         return await self._call(
             "GET",
             _VERSIONS,
             CursorPage[EvalAgentVersionListItem],
             path={"eval_agent_id": eval_agent_id},
-            params=page_params(
+            params=cursor_params(
                 limit=limit, starting_after=starting_after, ending_before=ending_before
             ),
         )
@@ -148,10 +148,9 @@ class AsyncEvalAgentVersions(EvalsResource):
         Raises:
             InvalidRequestError: ``limit`` outside 1..100.
         """
-        check_page_params(limit=limit, starting_after=starting_after)
-
-        return cursor_pager(
+        return cursor_iterate(
             lambda cursor: self.list(eval_agent_id, limit=limit, starting_after=cursor),
+            limit=limit,
             starting_after=starting_after,
         )
 
@@ -180,17 +179,9 @@ class AsyncEvalAgentVersions(EvalsResource):
             NotFoundError: The agent or source version does not exist.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        check_name(name)
-        check_str("description", description, nullable=True)
-        check_str("from_version_id", from_version_id, min_len=1)
+        body = fork_body(name=name, description=description, from_version_id=from_version_id)
         return await self._call(
-            "POST",
-            _VERSIONS,
-            EvalAgentVersion,
-            path={"eval_agent_id": eval_agent_id},
-            json=drop_unset(
-                {"name": name, "description": description, "from_version_id": from_version_id}
-            ),
+            "POST", _VERSIONS, EvalAgentVersion, path={"eval_agent_id": eval_agent_id}, json=body
         )
 
     async def get(self, eval_agent_id: str, version_id: str) -> EvalAgentVersion:
@@ -214,7 +205,7 @@ class AsyncEvalAgentVersions(EvalsResource):
         *,
         name: str | Unset = UNSET,
         description: str | Unset | None = UNSET,
-        modality: Literal["text", "audio"] | Unset = UNSET,
+        modality: ModalityValue | Unset = UNSET,
         system_prompt_md: str | Unset = UNSET,
         prompt_md: str | Unset = UNSET,
         levels: Sequence[Level] | Unset = UNSET,
@@ -266,8 +257,8 @@ class AsyncEvalAgentVersions(EvalsResource):
                     "modality": modality,
                     "system_prompt_md": system_prompt_md,
                     "prompt_md": prompt_md,
-                    "levels": _listed(levels),
-                    "target_level_keys": _listed(target_level_keys),
+                    "levels": levels,
+                    "target_level_keys": target_level_keys,
                     "weight": weight,
                 }
             ),
@@ -302,12 +293,11 @@ class AsyncEvalAgents(EvalsResource):
             InvalidRequestError: ``limit`` out of range, or both cursors given.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        check_page_params(limit=limit, starting_after=starting_after, ending_before=ending_before)
         return await self._call(
             "GET",
             _AGENTS,
             CursorPage[EvalAgentListItem],
-            params=page_params(
+            params=cursor_params(
                 limit=limit, starting_after=starting_after, ending_before=ending_before
             ),
         )
@@ -324,10 +314,9 @@ class AsyncEvalAgents(EvalsResource):
         Raises:
             InvalidRequestError: ``limit`` outside 1..100.
         """
-        check_page_params(limit=limit, starting_after=starting_after)
-
-        return cursor_pager(
+        return cursor_iterate(
             lambda cursor: self.list(limit=limit, starting_after=cursor),
+            limit=limit,
             starting_after=starting_after,
         )
 
@@ -338,7 +327,7 @@ class AsyncEvalAgents(EvalsResource):
         description: str | Unset | None = UNSET,
         template_key: str | Unset | None = UNSET,
         user_template_id: str | Unset | None = UNSET,
-        modality: Literal["text", "audio"] | Unset = UNSET,
+        modality: ModalityValue | Unset = UNSET,
     ) -> EvalAgentWithVersion:
         """Create an eval agent with an editable draft (version 1), optionally from a template.
 
@@ -413,23 +402,14 @@ class AsyncEvalAgents(EvalsResource):
             NotFoundError: The agent does not exist.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        check_name(name)
-        check_str("description", description, nullable=True)
-        check_str("active_version_id", active_version_id, min_len=1, nullable=True)
-        check_string_map("metadata", metadata)
+        body = versioned_update_body(
+            name=name,
+            description=description,
+            active_version_id=active_version_id,
+            metadata=metadata,
+        )
         return await self._call(
-            "PATCH",
-            _AGENT,
-            EvalAgentWithVersion,
-            path={"eval_agent_id": eval_agent_id},
-            json=drop_unset(
-                {
-                    "name": name,
-                    "description": description,
-                    "active_version_id": active_version_id,
-                    "metadata": dict(metadata) if not isinstance(metadata, Unset) else metadata,
-                }
-            ),
+            "PATCH", _AGENT, EvalAgentWithVersion, path={"eval_agent_id": eval_agent_id}, json=body
         )
 
     async def delete(self, eval_agent_id: str) -> None:

@@ -6,11 +6,11 @@ The run body's documented rules are checked here, before anything is sent.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from typing import Any, Final, Literal, get_args
 
 from bland_async._converter import drop_unset
 from bland_async._errors import InvalidRequestError
-from bland_async._types import UNSET, Unset
+from bland_async._types import Unset
 from bland_async._validation import (
     check_instance,
     check_number_range,
@@ -26,13 +26,19 @@ __all__ = [
     "MAX_RUN_CALLS",
     "RUN_MODES",
     "TRIGGERS",
+    "RunModeValue",
+    "TriggeredByValue",
     "call_result_page_data",
     "check_run_agents",
     "run_body",
 ]
 
-RUN_MODES: Final = ("text", "audio", "full")
-TRIGGERS: Final = ("manual", "auto", "backfill")
+#: Which agents score each call (the values of ``models.RunMode``); runs and setup versions.
+RunModeValue = Literal["text", "audio", "full"]
+RUN_MODES: Final = get_args(RunModeValue)
+#: What started a run (the values of ``models.TriggeredBy``).
+TriggeredByValue = Literal["manual", "auto", "backfill"]
+TRIGGERS: Final = get_args(TriggeredByValue)
 MAX_RUN_AGENTS: Final = 50
 MAX_RUN_CALLS: Final = 5000
 
@@ -90,16 +96,14 @@ def run_body(
         )
     return drop_unset(
         {
-            "call_ids": list(call_ids),
-            "attached_agents": (
-                list(attached_agents) if not isinstance(attached_agents, Unset) else UNSET
-            ),
+            "call_ids": call_ids,
+            "attached_agents": attached_agents,
             "run_mode": run_mode,
             "pass_threshold_pct": pass_threshold_pct,
             "workbench_setup_id": workbench_setup_id,
             "workbench_setup_version_id": workbench_setup_version_id,
             "triggered_by": triggered_by,
-            "metadata": dict(metadata) if not isinstance(metadata, Unset) else UNSET,
+            "metadata": metadata,
         }
     )
 

@@ -4,25 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import math
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, get_args
 
 from bland_async._converter import structure
 from bland_async._errors import APITimeoutError, InvalidRequestError
-from bland_async._pagination import AsyncPager, cursor_pager
-from bland_async._resources._base import page_params
 from bland_async._resources._eval_run_body import (
     TRIGGERS,
+    RunModeValue,
+    TriggeredByValue,
     call_result_page_data,
     run_body,
 )
-from bland_async._resources._evals_base import EvalsResource
+from bland_async._resources._evals_base import EvalsResource, cursor_iterate, cursor_params
 from bland_async._types import UNSET, Unset
-from bland_async._validation import (
-    check_instance,
-    check_one_of,
-    check_page_params,
-    check_str,
-)
+from bland_async._validation import check_instance, check_one_of, check_str
 from bland_async.models._common import CursorPage
 from bland_async.models._eval_runs import (
     AgentResult,
@@ -37,6 +32,7 @@ from bland_async.models._eval_runs import (
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
+    from bland_async._pagination import AsyncPager
     from bland_async.models._common import AttachedAgent
 
 __all__ = ["AsyncEvalRuns", "RunWaitTimeoutError"]
@@ -48,16 +44,17 @@ _CANCEL: Final = "/v1/evals/runs/{run_id}/cancellations"
 _CALL_RESULTS: Final = "/v1/evals/runs/{run_id}/call-results"
 _AGENT_RESULTS: Final = "/v1/evals/runs/{run_id}/agent-results"
 _SNAPSHOTS: Final = "/v1/evals/runs/{run_id}/agent-snapshots"
-_STATUSES: Final = ("PENDING", "QUEUED", "RUNNING", "COMPLETE", "PARTIAL", "FAILED", "CANCELLED")
 #: Polling of :meth:`AsyncEvalRuns.wait`: the interval grows by this factor up to the cap.
 POLL_BACKOFF: Final = 1.5
 POLL_INTERVAL_MAX: Final = 15.0
 #: How long after the deadline a read that is still in flight may finish.
 READ_GRACE: Final = 2.0
 
+#: A run status to filter on (the values of ``models.RunStatus``).
 RunStatusFilter = Literal[
     "PENDING", "QUEUED", "RUNNING", "COMPLETE", "PARTIAL", "FAILED", "CANCELLED"
 ]
+_STATUSES: Final = get_args(RunStatusFilter)
 
 
 class RunWaitTimeoutError(APITimeoutError):
@@ -88,6 +85,15 @@ def _check_positive(name: str, value: object) -> None:
         raise InvalidRequestError(f"{name} must be a positive number of seconds, got {value!r}")
 
 
+def _check_run_filters(
+    eval_agent_id: object, workbench_setup_id: object, status: object, triggered_by: object
+) -> None:
+    check_str("eval_agent_id", eval_agent_id, min_len=1)
+    check_str("workbench_setup_id", workbench_setup_id, min_len=1)
+    check_one_of("status", status, _STATUSES)
+    check_one_of("triggered_by", triggered_by, TRIGGERS)
+
+
 class AsyncEvalRuns(EvalsResource):
     """Eval runs ("experiments") and their results: ``client.evals.runs``."""
 
@@ -99,7 +105,7 @@ class AsyncEvalRuns(EvalsResource):
         eval_agent_id: str | Unset = UNSET,
         workbench_setup_id: str | Unset = UNSET,
         status: RunStatusFilter | Unset = UNSET,
-        triggered_by: Literal["manual", "auto", "backfill"] | Unset = UNSET,
+        triggered_by: TriggeredByValue | Unset = UNSET,
         limit: int | Unset = UNSET,
         starting_after: str | Unset = UNSET,
         ending_before: str | Unset = UNSET,
@@ -120,25 +126,17 @@ class AsyncEvalRuns(EvalsResource):
             InvalidRequestError: An argument is out of range, or both cursors given.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        check_page_params(limit=limit, starting_after=starting_after, ending_before=ending_before)
-        check_str("eval_agent_id", eval_agent_id, min_len=1)
-        check_str("workbench_setup_id", workbench_setup_id, min_len=1)
-        check_one_of("status", status, _STATUSES)
-        check_one_of("triggered_by", triggered_by, TRIGGERS)
-        return await self._call(
-            "GET",
-            _RUNS,
-            CursorPage[EvalRunListItem],
-            params=page_params(
-                eval_agent_id=eval_agent_id,
-                workbench_setup_id=workbench_setup_id,
-                status=status,
-                triggered_by=triggered_by,
-                limit=limit,
-                starting_after=starting_after,
-                ending_before=ending_before,
-            ),
+        params = cursor_params(
+            eval_agent_id=eval_agent_id,
+            workbench_setup_id=workbench_setup_id,
+            status=status,
+            triggered_by=triggered_by,
+            limit=limit,
+            starting_after=starting_after,
+            ending_before=ending_before,
         )
+        _check_run_filters(eval_agent_id, workbench_setup_id, status, triggered_by)
+        return await self._call("GET", _RUNS, CursorPage[EvalRunListItem], params=params)
 
     def iterate(
         self,
@@ -146,7 +144,7 @@ class AsyncEvalRuns(EvalsResource):
         eval_agent_id: str | Unset = UNSET,
         workbench_setup_id: str | Unset = UNSET,
         status: RunStatusFilter | Unset = UNSET,
-        triggered_by: Literal["manual", "auto", "backfill"] | Unset = UNSET,
+        triggered_by: TriggeredByValue | Unset = UNSET,
         limit: int = 100,
         starting_after: str | Unset = UNSET,
     ) -> AsyncPager[EvalRunListItem]:
@@ -163,13 +161,7 @@ class AsyncEvalRuns(EvalsResource):
         Raises:
             InvalidRequestError: An argument is out of range.
         """
-        check_page_params(limit=limit, starting_after=starting_after)
-        check_str("eval_agent_id", eval_agent_id, min_len=1)
-        check_str("workbench_setup_id", workbench_setup_id, min_len=1)
-        check_one_of("status", status, _STATUSES)
-        check_one_of("triggered_by", triggered_by, TRIGGERS)
-
-        return cursor_pager(
+        pager = cursor_iterate(
             lambda cursor: self.list(
                 eval_agent_id=eval_agent_id,
                 workbench_setup_id=workbench_setup_id,
@@ -178,19 +170,23 @@ class AsyncEvalRuns(EvalsResource):
                 limit=limit,
                 starting_after=cursor,
             ),
+            limit=limit,
             starting_after=starting_after,
         )
+        # Checked after the page parameters, as :meth:`list` checks them.
+        _check_run_filters(eval_agent_id, workbench_setup_id, status, triggered_by)
+        return pager
 
     async def create(
         self,
         *,
         call_ids: Sequence[str],
         attached_agents: Sequence[AttachedAgent] | Unset = UNSET,
-        run_mode: Literal["text", "audio", "full"] | Unset = UNSET,
+        run_mode: RunModeValue | Unset = UNSET,
         pass_threshold_pct: float | Unset = UNSET,
         workbench_setup_id: str | Unset = UNSET,
         workbench_setup_version_id: str | Unset = UNSET,
-        triggered_by: Literal["manual", "auto", "backfill"] | Unset = UNSET,
+        triggered_by: TriggeredByValue | Unset = UNSET,
         metadata: Mapping[str, str] | Unset = UNSET,
     ) -> EvalRun:
         """Start an eval run; it comes back ``PENDING``. Poll with :meth:`wait`.
@@ -234,11 +230,11 @@ class AsyncEvalRuns(EvalsResource):
         *,
         call_ids: Sequence[str],
         attached_agents: Sequence[AttachedAgent] | Unset = UNSET,
-        run_mode: Literal["text", "audio", "full"] | Unset = UNSET,
+        run_mode: RunModeValue | Unset = UNSET,
         pass_threshold_pct: float | Unset = UNSET,
         workbench_setup_id: str | Unset = UNSET,
         workbench_setup_version_id: str | Unset = UNSET,
-        triggered_by: Literal["manual", "auto", "backfill"] | Unset = UNSET,
+        triggered_by: TriggeredByValue | Unset = UNSET,
         metadata: Mapping[str, str] | Unset = UNSET,
     ) -> RunEstimate:
         """Estimate what a run with these arguments would cost (nothing is started).
@@ -371,19 +367,14 @@ class AsyncEvalRuns(EvalsResource):
             NotFoundError: The run does not exist.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        check_page_params(limit=limit, starting_after=starting_after, ending_before=ending_before)
-        check_instance("include_agent_results", include_agent_results, bool)
-        response = await self._raw(
-            "GET",
-            _CALL_RESULTS,
-            path={"run_id": run_id},
-            params=page_params(
-                include_agent_results=include_agent_results,
-                limit=limit,
-                starting_after=starting_after,
-                ending_before=ending_before,
-            ),
+        params = cursor_params(
+            include_agent_results=include_agent_results,
+            limit=limit,
+            starting_after=starting_after,
+            ending_before=ending_before,
         )
+        check_instance("include_agent_results", include_agent_results, bool)
+        response = await self._raw("GET", _CALL_RESULTS, path={"run_id": run_id}, params=params)
         return structure(
             call_result_page_data(response.body), CallResultPage, request_id=response.request_id
         )
@@ -401,17 +392,18 @@ class AsyncEvalRuns(EvalsResource):
         Raises:
             InvalidRequestError: ``limit`` outside 1..100.
         """
-        check_page_params(limit=limit)
-        check_instance("include_agent_results", include_agent_results, bool)
-
-        return cursor_pager(
+        pager = cursor_iterate(
             lambda cursor: self.call_results(
                 run_id,
                 include_agent_results=include_agent_results,
                 limit=limit,
                 starting_after=cursor,
-            )
+            ),
+            limit=limit,
         )
+        # Checked after ``limit``, as :meth:`call_results` checks it.
+        check_instance("include_agent_results", include_agent_results, bool)
+        return pager
 
     async def agent_results(
         self,
@@ -435,13 +427,12 @@ class AsyncEvalRuns(EvalsResource):
             NotFoundError: The run does not exist.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        check_page_params(limit=limit, starting_after=starting_after, ending_before=ending_before)
         return await self._call(
             "GET",
             _AGENT_RESULTS,
             CursorPage[AgentResult],
             path={"run_id": run_id},
-            params=page_params(
+            params=cursor_params(
                 limit=limit, starting_after=starting_after, ending_before=ending_before
             ),
         )
@@ -456,10 +447,9 @@ class AsyncEvalRuns(EvalsResource):
         Raises:
             InvalidRequestError: ``limit`` outside 1..100.
         """
-        check_page_params(limit=limit)
-
-        return cursor_pager(
-            lambda cursor: self.agent_results(run_id, limit=limit, starting_after=cursor)
+        return cursor_iterate(
+            lambda cursor: self.agent_results(run_id, limit=limit, starting_after=cursor),
+            limit=limit,
         )
 
     async def agent_snapshots(self, run_id: str) -> CursorPage[AgentSnapshot]:

@@ -5,22 +5,21 @@ Shipped templates are E29-E30; your organization's user templates are E31-E35.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, get_args
 
 from bland_async._converter import drop_unset
 from bland_async._errors import InvalidRequestError
-from bland_async._pagination import AsyncPager, cursor_pager
-from bland_async._resources._base import page_params
-from bland_async._resources._eval_agents import MODALITIES, check_levels
-from bland_async._resources._evals_base import EvalsResource
+from bland_async._resources._eval_agents import MODALITIES, ModalityValue, check_levels
+from bland_async._resources._evals_base import EvalsResource, cursor_iterate, cursor_params
 from bland_async._types import UNSET, Unset
-from bland_async._validation import check_one_of, check_page_params, check_str, check_str_list
+from bland_async._validation import check_one_of, check_str, check_str_list
 from bland_async.models._common import CursorPage
 from bland_async.models._eval_templates import AgentTemplate, UserTemplate, UserTemplateListItem
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
+    from bland_async._pagination import AsyncPager
     from bland_async.models._evals import Level
 
 __all__ = ["AsyncEvalTemplates", "AsyncEvalUserTemplates"]
@@ -29,7 +28,9 @@ _TEMPLATES: Final = "/v1/evals/agent-templates"
 _TEMPLATE: Final = "/v1/evals/agent-templates/{template_key}"
 _USER_TEMPLATES: Final = "/v1/evals/user-templates"
 _USER_TEMPLATE: Final = "/v1/evals/user-templates/{user_template_id}"
-_VISIBILITIES: Final = ("private", "org", "public")
+#: Who can see a user template (the values of ``models.Visibility``).
+VisibilityValue = Literal["private", "org", "public"]
+_VISIBILITIES: Final = get_args(VisibilityValue)
 MAX_TEMPLATE_NAME: Final = 120
 MAX_TEMPLATE_DESCRIPTION: Final = 4000
 MAX_TEMPLATE_CATEGORY: Final = 64
@@ -61,29 +62,16 @@ class AsyncEvalTemplates(EvalsResource):
         )
 
 
-def _check_template_fields(
-    *,
-    name: object,
-    description: object,
-    category: object,
-    system_prompt_md: object,
-    prompt_md: object,
-    levels: object,
-    target_level_keys: object,
-    visibility: object,
-) -> None:
-    check_str("name", name, min_len=1, max_len=MAX_TEMPLATE_NAME)
-    check_str("description", description, max_len=MAX_TEMPLATE_DESCRIPTION, nullable=True)
-    check_str("category", category, max_len=MAX_TEMPLATE_CATEGORY, nullable=True)
-    check_str("system_prompt_md", system_prompt_md, max_len=MAX_TEMPLATE_PROMPT)
-    check_str("prompt_md", prompt_md, max_len=MAX_TEMPLATE_PROMPT)
-    check_levels(levels)
-    check_str_list("target_level_keys", target_level_keys, item_min_len=1)
-    check_one_of("visibility", visibility, _VISIBILITIES)
-
-
-def _listed(value: Sequence[object] | Unset) -> list[object] | Unset:
-    return list(value) if not isinstance(value, Unset) else value
+def _check_template_fields(fields: Mapping[str, object]) -> None:
+    """Check the content fields shared by a user template's create and update bodies."""
+    check_str("name", fields["name"], min_len=1, max_len=MAX_TEMPLATE_NAME)
+    check_str("description", fields["description"], max_len=MAX_TEMPLATE_DESCRIPTION, nullable=True)
+    check_str("category", fields["category"], max_len=MAX_TEMPLATE_CATEGORY, nullable=True)
+    check_str("system_prompt_md", fields["system_prompt_md"], max_len=MAX_TEMPLATE_PROMPT)
+    check_str("prompt_md", fields["prompt_md"], max_len=MAX_TEMPLATE_PROMPT)
+    check_levels(fields["levels"])
+    check_str_list("target_level_keys", fields["target_level_keys"], item_min_len=1)
+    check_one_of("visibility", fields["visibility"], _VISIBILITIES)
 
 
 class AsyncEvalUserTemplates(EvalsResource):
@@ -110,12 +98,11 @@ class AsyncEvalUserTemplates(EvalsResource):
             InvalidRequestError: ``limit`` out of range, or both cursors given.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        check_page_params(limit=limit, starting_after=starting_after, ending_before=ending_before)
         return await self._call(
             "GET",
             _USER_TEMPLATES,
             CursorPage[UserTemplateListItem],
-            params=page_params(
+            params=cursor_params(
                 limit=limit, starting_after=starting_after, ending_before=ending_before
             ),
         )
@@ -132,10 +119,9 @@ class AsyncEvalUserTemplates(EvalsResource):
         Raises:
             InvalidRequestError: ``limit`` outside 1..100.
         """
-        check_page_params(limit=limit, starting_after=starting_after)
-
-        return cursor_pager(
+        return cursor_iterate(
             lambda cursor: self.list(limit=limit, starting_after=cursor),
+            limit=limit,
             starting_after=starting_after,
         )
 
@@ -145,12 +131,12 @@ class AsyncEvalUserTemplates(EvalsResource):
         name: str | Unset = UNSET,
         description: str | Unset | None = UNSET,
         category: str | Unset | None = UNSET,
-        modality: Literal["text", "audio"] | Unset = UNSET,
+        modality: ModalityValue | Unset = UNSET,
         system_prompt_md: str | Unset = UNSET,
         prompt_md: str | Unset = UNSET,
         levels: Sequence[Level] | Unset = UNSET,
         target_level_keys: Sequence[str] | Unset = UNSET,
-        visibility: Literal["private", "org", "public"] | Unset = UNSET,
+        visibility: VisibilityValue | Unset = UNSET,
         from_agent_id: str | Unset = UNSET,
         from_version_id: str | Unset = UNSET,
     ) -> UserTemplate:
@@ -179,41 +165,26 @@ class AsyncEvalUserTemplates(EvalsResource):
             NotFoundError: The source agent or version does not exist.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        _check_template_fields(
-            name=name,
-            description=description,
-            category=category,
-            system_prompt_md=system_prompt_md,
-            prompt_md=prompt_md,
-            levels=levels,
-            target_level_keys=target_level_keys,
-            visibility=visibility,
-        )
+        fields: dict[str, object] = {
+            "name": name,
+            "description": description,
+            "category": category,
+            "modality": modality,
+            "system_prompt_md": system_prompt_md,
+            "prompt_md": prompt_md,
+            "levels": levels,
+            "target_level_keys": target_level_keys,
+            "visibility": visibility,
+            "from_agent_id": from_agent_id,
+            "from_version_id": from_version_id,
+        }
+        _check_template_fields(fields)
         check_one_of("modality", modality, MODALITIES)
         check_str("from_agent_id", from_agent_id, min_len=1)
         check_str("from_version_id", from_version_id, min_len=1)
         if isinstance(from_agent_id, Unset) and not isinstance(from_version_id, Unset):
             raise InvalidRequestError("from_version_id is only used together with from_agent_id")
-        return await self._call(
-            "POST",
-            _USER_TEMPLATES,
-            UserTemplate,
-            json=drop_unset(
-                {
-                    "name": name,
-                    "description": description,
-                    "category": category,
-                    "modality": modality,
-                    "system_prompt_md": system_prompt_md,
-                    "prompt_md": prompt_md,
-                    "levels": _listed(levels),
-                    "target_level_keys": _listed(target_level_keys),
-                    "visibility": visibility,
-                    "from_agent_id": from_agent_id,
-                    "from_version_id": from_version_id,
-                }
-            ),
-        )
+        return await self._call("POST", _USER_TEMPLATES, UserTemplate, json=drop_unset(fields))
 
     async def get(self, user_template_id: str) -> UserTemplate:
         """Get a user template.
@@ -237,7 +208,7 @@ class AsyncEvalUserTemplates(EvalsResource):
         prompt_md: str | Unset = UNSET,
         levels: Sequence[Level] | Unset = UNSET,
         target_level_keys: Sequence[str] | Unset = UNSET,
-        visibility: Literal["private", "org", "public"] | Unset = UNSET,
+        visibility: VisibilityValue | Unset = UNSET,
     ) -> UserTemplate:
         """Update a user template; only given fields are sent (modality cannot change).
 
@@ -257,33 +228,23 @@ class AsyncEvalUserTemplates(EvalsResource):
             NotFoundError: The template does not exist.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        _check_template_fields(
-            name=name,
-            description=description,
-            category=category,
-            system_prompt_md=system_prompt_md,
-            prompt_md=prompt_md,
-            levels=levels,
-            target_level_keys=target_level_keys,
-            visibility=visibility,
-        )
+        fields: dict[str, object] = {
+            "name": name,
+            "description": description,
+            "category": category,
+            "system_prompt_md": system_prompt_md,
+            "prompt_md": prompt_md,
+            "levels": levels,
+            "target_level_keys": target_level_keys,
+            "visibility": visibility,
+        }
+        _check_template_fields(fields)
         return await self._call(
             "PATCH",
             _USER_TEMPLATE,
             UserTemplate,
             path={"user_template_id": user_template_id},
-            json=drop_unset(
-                {
-                    "name": name,
-                    "description": description,
-                    "category": category,
-                    "system_prompt_md": system_prompt_md,
-                    "prompt_md": prompt_md,
-                    "levels": _listed(levels),
-                    "target_level_keys": _listed(target_level_keys),
-                    "visibility": visibility,
-                }
-            ),
+            json=drop_unset(fields),
         )
 
     async def delete(self, user_template_id: str) -> None:

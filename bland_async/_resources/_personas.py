@@ -517,21 +517,13 @@ def _persona_body(
             "name": name,
             "role": role,
             "description": description,
-            "tags": list(tags) if not isinstance(tags, Unset) else tags,
+            "tags": tags,
             "image_url": image_url,
             "call_config": call_config,
             "orchestration_prompt": orchestration_prompt,
             "personality_prompt": personality_prompt,
-            "default_tools": (
-                [dict(t) for t in default_tools]
-                if not isinstance(default_tools, Unset)
-                else default_tools
-            ),
-            "pathway_conditions": (
-                list(pathway_conditions)
-                if not isinstance(pathway_conditions, Unset)
-                else pathway_conditions
-            ),
-            "kb_ids": list(kb_ids) if not isinstance(kb_ids, Unset) else kb_ids,
+            "default_tools": default_tools,
+            "pathway_conditions": pathway_conditions,
+            "kb_ids": kb_ids,
         }
     )

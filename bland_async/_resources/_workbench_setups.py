@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final
 
 from bland_async._converter import drop_unset
 from bland_async._errors import InvalidRequestError
-from bland_async._pagination import AsyncPager, cursor_pager
-from bland_async._resources._base import page_params
-from bland_async._resources._evals_base import EvalsResource
+from bland_async._resources._eval_run_body import RUN_MODES, RunModeValue
+from bland_async._resources._evals_base import (
+    EvalsResource,
+    cursor_iterate,
+    cursor_params,
+    fork_body,
+    versioned_update_body,
+)
 from bland_async._types import UNSET, Unset
 from bland_async._validation import (
     check_instance,
@@ -17,10 +22,8 @@ from bland_async._validation import (
     check_name,
     check_number_range,
     check_one_of,
-    check_page_params,
     check_str,
     check_str_list,
-    check_string_map,
 )
 from bland_async.models._common import AttachedAgent, CursorPage
 from bland_async.models._workbench import (
@@ -32,6 +35,7 @@ from bland_async.models._workbench import (
 )
 
 if TYPE_CHECKING:
+    from bland_async._pagination import AsyncPager
     from bland_async._transport import Transport
 
 __all__ = ["AsyncWorkbenchSetupVersions", "AsyncWorkbenchSetups"]
@@ -41,7 +45,6 @@ _SETUP: Final = "/v1/evals/workbench-setups/{setup_id}"
 _PUBLISH: Final = "/v1/evals/workbench-setups/{setup_id}/publications"
 _VERSIONS: Final = "/v1/evals/workbench-setups/{setup_id}/versions"
 _VERSION: Final = "/v1/evals/workbench-setups/{setup_id}/versions/{version_id}"
-_RUN_MODES: Final = ("text", "audio", "full")
 MAX_SETUP_AGENTS: Final = 20
 MAX_CALL_IDS: Final = 5000
 
@@ -73,13 +76,12 @@ class AsyncWorkbenchSetupVersions(EvalsResource):
             NotFoundError: The setup does not exist.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        check_page_params(limit=limit, starting_after=starting_after, ending_before=ending_before)
         return await self._call(
             "GET",
             _VERSIONS,
             CursorPage[WorkbenchSetupVersionListItem],
             path={"setup_id": setup_id},
-            params=page_params(
+            params=cursor_params(
                 limit=limit, starting_after=starting_after, ending_before=ending_before
             ),
         )
@@ -92,10 +94,9 @@ class AsyncWorkbenchSetupVersions(EvalsResource):
         Raises:
             InvalidRequestError: ``limit`` outside 1..100.
         """
-        check_page_params(limit=limit, starting_after=starting_after)
-
-        return cursor_pager(
+        return cursor_iterate(
             lambda cursor: self.list(setup_id, limit=limit, starting_after=cursor),
+            limit=limit,
             starting_after=starting_after,
         )
 
@@ -125,17 +126,9 @@ class AsyncWorkbenchSetupVersions(EvalsResource):
             NotFoundError: The setup or source version does not exist.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        check_name(name)
-        check_str("description", description, nullable=True)
-        check_str("from_version_id", from_version_id, min_len=1)
+        body = fork_body(name=name, description=description, from_version_id=from_version_id)
         return await self._call(
-            "POST",
-            _VERSIONS,
-            WorkbenchSetupVersion,
-            path={"setup_id": setup_id},
-            json=drop_unset(
-                {"name": name, "description": description, "from_version_id": from_version_id}
-            ),
+            "POST", _VERSIONS, WorkbenchSetupVersion, path={"setup_id": setup_id}, json=body
         )
 
     async def get(self, setup_id: str, version_id: str) -> WorkbenchSetupVersion:
@@ -161,7 +154,7 @@ class AsyncWorkbenchSetupVersions(EvalsResource):
         description: str | Unset | None = UNSET,
         attached_agents: Sequence[AttachedAgent] | Unset = UNSET,
         pass_threshold_pct: int | Unset | None = UNSET,
-        run_mode: Literal["text", "audio", "full"] | Unset = UNSET,
+        run_mode: RunModeValue | Unset = UNSET,
         default_test_config_id: str | Unset | None = UNSET,
         default_call_ids: Sequence[str] | Unset = UNSET,
     ) -> WorkbenchSetupVersion:
@@ -189,7 +182,7 @@ class AsyncWorkbenchSetupVersions(EvalsResource):
         check_name(name)
         check_str("description", description, nullable=True)
         check_int_range("pass_threshold_pct", pass_threshold_pct, 0, 100, nullable=True)
-        check_one_of("run_mode", run_mode, _RUN_MODES)
+        check_one_of("run_mode", run_mode, RUN_MODES)
         check_str("default_test_config_id", default_test_config_id, min_len=1, nullable=True)
         check_str_list("default_call_ids", default_call_ids, max_items=MAX_CALL_IDS, item_min_len=1)
         if not isinstance(attached_agents, Unset):
@@ -203,19 +196,11 @@ class AsyncWorkbenchSetupVersions(EvalsResource):
                 {
                     "name": name,
                     "description": description,
-                    "attached_agents": (
-                        list(attached_agents)
-                        if not isinstance(attached_agents, Unset)
-                        else attached_agents
-                    ),
+                    "attached_agents": attached_agents,
                     "pass_threshold_pct": pass_threshold_pct,
                     "run_mode": run_mode,
                     "default_test_config_id": default_test_config_id,
-                    "default_call_ids": (
-                        list(default_call_ids)
-                        if not isinstance(default_call_ids, Unset)
-                        else default_call_ids
-                    ),
+                    "default_call_ids": default_call_ids,
                 }
             ),
         )
@@ -273,12 +258,11 @@ class AsyncWorkbenchSetups(EvalsResource):
             InvalidRequestError: ``limit`` out of range, or both cursors given.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        check_page_params(limit=limit, starting_after=starting_after, ending_before=ending_before)
         return await self._call(
             "GET",
             _SETUPS,
             CursorPage[WorkbenchSetupListItem],
-            params=page_params(
+            params=cursor_params(
                 limit=limit, starting_after=starting_after, ending_before=ending_before
             ),
         )
@@ -295,10 +279,9 @@ class AsyncWorkbenchSetups(EvalsResource):
         Raises:
             InvalidRequestError: ``limit`` outside 1..100.
         """
-        check_page_params(limit=limit, starting_after=starting_after)
-
-        return cursor_pager(
+        return cursor_iterate(
             lambda cursor: self.list(limit=limit, starting_after=cursor),
+            limit=limit,
             starting_after=starting_after,
         )
 
@@ -363,23 +346,14 @@ class AsyncWorkbenchSetups(EvalsResource):
             NotFoundError: The setup does not exist.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        check_name(name)
-        check_str("description", description, nullable=True)
-        check_str("active_version_id", active_version_id, min_len=1, nullable=True)
-        check_string_map("metadata", metadata)
+        body = versioned_update_body(
+            name=name,
+            description=description,
+            active_version_id=active_version_id,
+            metadata=metadata,
+        )
         return await self._call(
-            "PATCH",
-            _SETUP,
-            WorkbenchSetupWithVersion,
-            path={"setup_id": setup_id},
-            json=drop_unset(
-                {
-                    "name": name,
-                    "description": description,
-                    "active_version_id": active_version_id,
-                    "metadata": dict(metadata) if not isinstance(metadata, Unset) else metadata,
-                }
-            ),
+            "PATCH", _SETUP, WorkbenchSetupWithVersion, path={"setup_id": setup_id}, json=body
         )
 
     async def delete(self, setup_id: str) -> None:

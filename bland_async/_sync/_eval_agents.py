@@ -12,9 +12,12 @@ from bland_async._types import UNSET
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
-    from typing import Literal
 
-    from bland_async._resources._eval_agents import AsyncEvalAgents, AsyncEvalAgentVersions
+    from bland_async._resources._eval_agents import (
+        AsyncEvalAgents,
+        AsyncEvalAgentVersions,
+        ModalityValue,
+    )
     from bland_async._sync_runtime import SyncRuntime
     from bland_async._types import Unset
     from bland_async.models._common import CursorPage
@@ -138,7 +141,7 @@ class EvalAgentVersions(SyncResource):
         *,
         name: str | Unset = UNSET,
         description: str | Unset | None = UNSET,
-        modality: Literal["text", "audio"] | Unset = UNSET,
+        modality: ModalityValue | Unset = UNSET,
         system_prompt_md: str | Unset = UNSET,
         prompt_md: str | Unset = UNSET,
         levels: Sequence[Level] | Unset = UNSET,
@@ -246,7 +249,7 @@ class EvalAgents(SyncResource):
         description: str | Unset | None = UNSET,
         template_key: str | Unset | None = UNSET,
         user_template_id: str | Unset | None = UNSET,
-        modality: Literal["text", "audio"] | Unset = UNSET,
+        modality: ModalityValue | Unset = UNSET,
     ) -> EvalAgentWithVersion:
         """Create an eval agent with an editable draft (version 1), optionally from a template.
 

@@ -12,8 +12,8 @@ from bland_async._types import UNSET
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
-    from typing import Literal
 
+    from bland_async._resources._eval_run_body import RunModeValue, TriggeredByValue
     from bland_async._resources._eval_runs import AsyncEvalRuns, RunStatusFilter
     from bland_async._sync_runtime import SyncRuntime
     from bland_async._types import Unset
@@ -48,7 +48,7 @@ class EvalRuns(SyncResource):
         eval_agent_id: str | Unset = UNSET,
         workbench_setup_id: str | Unset = UNSET,
         status: RunStatusFilter | Unset = UNSET,
-        triggered_by: Literal["manual", "auto", "backfill"] | Unset = UNSET,
+        triggered_by: TriggeredByValue | Unset = UNSET,
         limit: int | Unset = UNSET,
         starting_after: str | Unset = UNSET,
         ending_before: str | Unset = UNSET,
@@ -86,7 +86,7 @@ class EvalRuns(SyncResource):
         eval_agent_id: str | Unset = UNSET,
         workbench_setup_id: str | Unset = UNSET,
         status: RunStatusFilter | Unset = UNSET,
-        triggered_by: Literal["manual", "auto", "backfill"] | Unset = UNSET,
+        triggered_by: TriggeredByValue | Unset = UNSET,
         limit: int = 100,
         starting_after: str | Unset = UNSET,
     ) -> SyncPager[EvalRunListItem]:
@@ -120,11 +120,11 @@ class EvalRuns(SyncResource):
         *,
         call_ids: Sequence[str],
         attached_agents: Sequence[AttachedAgent] | Unset = UNSET,
-        run_mode: Literal["text", "audio", "full"] | Unset = UNSET,
+        run_mode: RunModeValue | Unset = UNSET,
         pass_threshold_pct: float | Unset = UNSET,
         workbench_setup_id: str | Unset = UNSET,
         workbench_setup_version_id: str | Unset = UNSET,
-        triggered_by: Literal["manual", "auto", "backfill"] | Unset = UNSET,
+        triggered_by: TriggeredByValue | Unset = UNSET,
         metadata: Mapping[str, str] | Unset = UNSET,
     ) -> EvalRun:
         """Start an eval run; it comes back ``PENDING``. Poll with :meth:`wait`.
@@ -168,11 +168,11 @@ class EvalRuns(SyncResource):
         *,
         call_ids: Sequence[str],
         attached_agents: Sequence[AttachedAgent] | Unset = UNSET,
-        run_mode: Literal["text", "audio", "full"] | Unset = UNSET,
+        run_mode: RunModeValue | Unset = UNSET,
         pass_threshold_pct: float | Unset = UNSET,
         workbench_setup_id: str | Unset = UNSET,
         workbench_setup_version_id: str | Unset = UNSET,
-        triggered_by: Literal["manual", "auto", "backfill"] | Unset = UNSET,
+        triggered_by: TriggeredByValue | Unset = UNSET,
         metadata: Mapping[str, str] | Unset = UNSET,
     ) -> RunEstimate:
         """Estimate what a run with these arguments would cost (nothing is started).

@@ -12,9 +12,13 @@ from bland_async._types import UNSET
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-    from typing import Literal
 
-    from bland_async._resources._eval_templates import AsyncEvalTemplates, AsyncEvalUserTemplates
+    from bland_async._resources._eval_agents import ModalityValue
+    from bland_async._resources._eval_templates import (
+        AsyncEvalTemplates,
+        AsyncEvalUserTemplates,
+        VisibilityValue,
+    )
     from bland_async._sync_runtime import SyncRuntime
     from bland_async._types import Unset
     from bland_async.models._common import CursorPage
@@ -111,12 +115,12 @@ class EvalUserTemplates(SyncResource):
         name: str | Unset = UNSET,
         description: str | Unset | None = UNSET,
         category: str | Unset | None = UNSET,
-        modality: Literal["text", "audio"] | Unset = UNSET,
+        modality: ModalityValue | Unset = UNSET,
         system_prompt_md: str | Unset = UNSET,
         prompt_md: str | Unset = UNSET,
         levels: Sequence[Level] | Unset = UNSET,
         target_level_keys: Sequence[str] | Unset = UNSET,
-        visibility: Literal["private", "org", "public"] | Unset = UNSET,
+        visibility: VisibilityValue | Unset = UNSET,
         from_agent_id: str | Unset = UNSET,
         from_version_id: str | Unset = UNSET,
     ) -> UserTemplate:
@@ -180,7 +184,7 @@ class EvalUserTemplates(SyncResource):
         prompt_md: str | Unset = UNSET,
         levels: Sequence[Level] | Unset = UNSET,
         target_level_keys: Sequence[str] | Unset = UNSET,
-        visibility: Literal["private", "org", "public"] | Unset = UNSET,
+        visibility: VisibilityValue | Unset = UNSET,
     ) -> UserTemplate:
         """Update a user template; only given fields are sent (modality cannot change).
 

@@ -12,8 +12,8 @@ from bland_async._types import UNSET
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
-    from typing import Literal
 
+    from bland_async._resources._eval_run_body import RunModeValue
     from bland_async._resources._workbench_setups import (
         AsyncWorkbenchSetups,
         AsyncWorkbenchSetupVersions,
@@ -137,7 +137,7 @@ class WorkbenchSetupVersions(SyncResource):
         description: str | Unset | None = UNSET,
         attached_agents: Sequence[AttachedAgent] | Unset = UNSET,
         pass_threshold_pct: int | Unset | None = UNSET,
-        run_mode: Literal["text", "audio", "full"] | Unset = UNSET,
+        run_mode: RunModeValue | Unset = UNSET,
         default_test_config_id: str | Unset | None = UNSET,
         default_call_ids: Sequence[str] | Unset = UNSET,
     ) -> WorkbenchSetupVersion:

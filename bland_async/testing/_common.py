@@ -221,13 +221,18 @@ def check_str(
         return None
     if not isinstance(value, str):
         raise validation_error(path, f"{path} must be a string")
-    if len(value) < min_len:
-        if min_len == 1:
-            raise validation_error(path, f"{path} must not be empty")
-        raise validation_error(path, f"{path} must be at least {min_len} characters")
-    if max_len is not None and len(value) > max_len:
-        raise validation_error(path, f"{path} must be at most {max_len} characters")
+    _check_size(len(value), path, min_len, max_len, verb="be", unit="characters")
     return value
+
+
+def _check_size(size: int, path: str, lo: int, hi: int | None, *, verb: str, unit: str) -> None:
+    """A string's or an array's size within `[lo, hi]`; below a minimum of 1 reads "empty"."""
+    if size < lo:
+        if lo == 1:
+            raise validation_error(path, f"{path} must not be empty")
+        raise validation_error(path, f"{path} must {verb} at least {lo} {unit}")
+    if hi is not None and size > hi:
+        raise validation_error(path, f"{path} must {verb} at most {hi} {unit}")
 
 
 def check_bool(value: object, path: str, *, nullable: bool = False) -> bool | None:
@@ -305,12 +310,7 @@ def check_list(
         return None
     if not isinstance(value, list):
         raise validation_error(path, f"{path} must be an array")
-    if len(value) < min_items:
-        if min_items == 1:
-            raise validation_error(path, f"{path} must not be empty")
-        raise validation_error(path, f"{path} must have at least {min_items} items")
-    if max_items is not None and len(value) > max_items:
-        raise validation_error(path, f"{path} must have at most {max_items} items")
+    _check_size(len(value), path, min_items, max_items, verb="have", unit="items")
     return value
 
 

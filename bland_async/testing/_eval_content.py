@@ -7,7 +7,7 @@ templates (E32/E34) validate it with the same rules, only the limits differ.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from ._common import (
     ApiError,
@@ -20,16 +20,13 @@ from ._common import (
     require,
     validation_error,
 )
-
-if TYPE_CHECKING:
-    from ._state import FakeState
+from ._versioned import Kind
 
 __all__ = [
+    "AGENT_KIND",
     "CONTENT_FIELDS",
     "LEVEL_COLORS",
-    "MAX_NAME",
     "MODALITIES",
-    "check_name",
     "check_targets",
     "find_agent",
     "find_agent_version",
@@ -38,49 +35,21 @@ __all__ = [
 
 MODALITIES: Final = ("text", "audio")
 LEVEL_COLORS: Final = ("rose", "amber", "gold", "emerald", "blue", "indigo", "violet", "fog")
-MAX_NAME: Final = 200
 MAX_LEVEL_KEY: Final = 64
 MAX_LEVEL_LABEL: Final = 80
 # The fields a judge is made of, copied by forks, seeds and template snapshots.
 CONTENT_FIELDS: Final = ("modality", "system_prompt_md", "prompt_md", "levels", "target_level_keys")
 
 
-def check_name(value: object, path: str = "name") -> str:
-    """An eval agent, agent version, setup or setup version name: 1 to 200 characters.
-
-    The API documents "1 to 200 characters"; a name that is empty once
-    whitespace is stripped (`"   "`) is refused like an empty one.
-    """
-    name = check_str(value, path, min_len=1, max_len=MAX_NAME) or ""
-    if not name.strip():
-        raise validation_error(path, f"{path} must not be blank (only whitespace)")
-    return name
-
-
 # --- lookups ---------------------------------------------------------------------
 
 
-def find_agent(state: FakeState, agent_id: str) -> JSONObject:
-    """Return a live eval agent, or raise 404 `EVAL_AGENT_NOT_FOUND` (also when deleted)."""
-    agent = state.eval_agents.get(agent_id)
-    if agent is None or agent["deleted_at"] is not None:
-        raise ApiError(
-            404, "EVAL_AGENT_NOT_FOUND", "Eval agent not found", {"eval_agent_id": agent_id}
-        )
-    return agent
-
-
-def find_agent_version(state: FakeState, agent: JSONObject, version_id: str) -> JSONObject:
-    """Return a version of `agent`, or 404 `EVAL_AGENT_VERSION_NOT_FOUND` (also another agent's)."""
-    version = state.eval_agent_versions.get(version_id)
-    if version is None or version["eval_agent_id"] != agent["id"]:
-        raise ApiError(
-            404,
-            "EVAL_AGENT_VERSION_NOT_FOUND",
-            "Eval agent version not found",
-            {"eval_agent_id": agent["id"], "version_id": version_id},
-        )
-    return version
+#: Eval agents as a versioned resource (`_eval_agents` adds their lifecycle rules).
+AGENT_KIND: Final = Kind("eval_agent")
+#: A live eval agent, or 404 `EVAL_AGENT_NOT_FOUND` (also when deleted).
+find_agent: Final = AGENT_KIND.find
+#: A version of an agent, or 404 `EVAL_AGENT_VERSION_NOT_FOUND` (also another agent's).
+find_agent_version: Final = AGENT_KIND.find_version
 
 
 # --- content validation -------------------------------------------------------------

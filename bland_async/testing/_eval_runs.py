@@ -353,6 +353,12 @@ def _state(request: web.Request) -> FakeState:
     return request.app[STATE_KEY]
 
 
+def _state_and_run(request: web.Request) -> tuple[FakeState, JSONObject]:
+    """The state and the run the path names (404 `EVAL_RUN_NOT_FOUND`)."""
+    state = _state(request)
+    return state, find_run(state, request.match_info["run_id"])
+
+
 @routes.get("/v1/evals/runs")
 async def list_runs(request: web.Request) -> web.Response:
     """E21: cursor list of runs, newest first, with filters."""
@@ -394,8 +400,7 @@ async def estimate_route(request: web.Request) -> web.Response:
 @routes.get("/v1/evals/runs/{run_id}")
 async def get_run(request: web.Request) -> web.Response:
     """E24: the run; each poll advances it one step unless runs are held."""
-    state = _state(request)
-    run = find_run(state, request.match_info["run_id"])
+    state, run = _state_and_run(request)
     if not state.hold_runs:
         advance_run(state, run)
     return ok(run_json(state, run["id"]))
@@ -404,8 +409,7 @@ async def get_run(request: web.Request) -> web.Response:
 @routes.post("/v1/evals/runs/{run_id}/cancellations")
 async def cancel_route(request: web.Request) -> web.Response:
     """E25: cancel a PENDING, QUEUED or RUNNING run (409 once terminal)."""
-    state = _state(request)
-    run = find_run(state, request.match_info["run_id"])
+    state, run = _state_and_run(request)
     cancel_run(state, run)
     return ok(run_json(state, run["id"]))
 
@@ -413,8 +417,7 @@ async def cancel_route(request: web.Request) -> web.Response:
 @routes.get("/v1/evals/runs/{run_id}/call-results")
 async def call_results_route(request: web.Request) -> web.Response:
     """E26: cursor list of call results in call order, with the run's status and call count."""
-    state = _state(request)
-    run = find_run(state, request.match_info["run_id"])
+    state, run = _state_and_run(request)
     with_verdicts = query_bool(request.query, "include_agent_results", default=False)
     page = cursor_page(
         request.query,
@@ -430,8 +433,7 @@ async def call_results_route(request: web.Request) -> web.Response:
 @routes.get("/v1/evals/runs/{run_id}/agent-results")
 async def agent_results_route(request: web.Request) -> web.Response:
     """E27: cursor list of verdicts, in call order then roster order."""
-    state = _state(request)
-    run = find_run(state, request.match_info["run_id"])
+    state, run = _state_and_run(request)
     return ok(
         cursor_page(
             request.query,
@@ -445,8 +447,7 @@ async def agent_results_route(request: web.Request) -> web.Response:
 @routes.get("/v1/evals/runs/{run_id}/agent-snapshots")
 async def snapshots_route(request: web.Request) -> web.Response:
     """E28: every agent snapshot of the run, in roster order, in one page."""
-    state = _state(request)
-    run = find_run(state, request.match_info["run_id"])
+    state, run = _state_and_run(request)
     return ok(
         {
             "object": "list",

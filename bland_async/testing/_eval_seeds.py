@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from . import _eval_agents, _eval_runs, _eval_templates
+from . import _eval_runs, _eval_templates
+from ._eval_agents import EVAL_AGENTS
 from ._eval_lifecycle import TERMINAL_STATUSES, advance_run
 from ._state import seeding
 
@@ -67,7 +68,6 @@ class EvalSeeds:
             ValueError: a field breaks the API's validation, a template does not
                 exist, or `publish=True` and the draft cannot be published.
         """
-        state = self._state
         body: dict[str, Any] = {
             "name": name,
             "description": description,
@@ -76,16 +76,9 @@ class EvalSeeds:
         }
         if modality is not None:
             body["modality"] = modality
-        with seeding(state):
-            agent_id = _eval_agents.create_agent(state, body)
-            if metadata is not None:
-                _eval_agents.update_agent(state, agent_id, {"metadata": dict(metadata)})
-            if version_fields:
-                draft_id = state.eval_agents[agent_id]["current_version_id"]
-                _eval_agents.update_version(state, agent_id, draft_id, dict(version_fields))
-            if publish:
-                _eval_agents.publish_agent(state, agent_id)
-            return _eval_agents.agent_bundle(state, agent_id)
+        return EVAL_AGENTS.seed(
+            self._state, body, metadata=metadata, version_fields=version_fields, publish=publish
+        )
 
     def seed_user_template(self, name: str = "Test Template", **fields: Any) -> dict[str, Any]:
         """Create a user template directly, as `POST /v1/evals/user-templates` would.

@@ -19,6 +19,7 @@ __all__ = [
     "FaultHandle",
     "FaultKind",
     "FaultRegistry",
+    "check_seconds",
     "parse_route_spec",
     "route_matches",
 ]
@@ -31,7 +32,8 @@ _METHODS: Final = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "O
 WILDCARD: Final = "*"
 
 
-def _check_seconds(name: str, value: float) -> float:
+def check_seconds(name: str, value: float) -> float:
+    """Return `value` as a float if it is a finite number of seconds >= 0, else ValueError."""
     if (
         isinstance(value, bool)
         or not isinstance(value, int | float)
@@ -110,8 +112,8 @@ class Fault:
         """
         return cls(
             kind="latency",
-            delay=_check_seconds("seconds", seconds),
-            jitter=_check_seconds("jitter", jitter),
+            delay=check_seconds("seconds", seconds),
+            jitter=check_seconds("jitter", jitter),
         )
 
     @classmethod

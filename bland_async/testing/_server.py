@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import http
 import logging
-import math
 import random
 import uuid
 from typing import TYPE_CHECKING, Any, Final, Self
@@ -25,7 +24,15 @@ from . import (
 )
 from ._common import ApiError, default_code, dumps, error_envelope
 from ._eval_seeds import EvalSeeds
-from ._faults import WILDCARD, Fault, FaultHandle, FaultRegistry, parse_route_spec, route_matches
+from ._faults import (
+    WILDCARD,
+    Fault,
+    FaultHandle,
+    FaultRegistry,
+    check_seconds,
+    parse_route_spec,
+    route_matches,
+)
 from ._recorder import RecordedRequest, record_request
 from ._state import STATE_KEY, FakeState, seeding
 
@@ -290,17 +297,10 @@ class FakeBland(EvalSeeds):
             ValueError: a field breaks the API's validation, or `publish=True`
                 and the draft does not meet the publish preconditions.
         """
-        state = self._state
-        with seeding(self._state):
-            setup_id = _workbench.create_setup(state, {"name": name, "description": description})
-            if metadata is not None:
-                _workbench.update_setup(state, setup_id, {"metadata": dict(metadata)})
-            if version_fields:
-                draft_id = state.workbench_setups[setup_id]["current_version_id"]
-                _workbench.update_version(state, setup_id, draft_id, dict(version_fields))
-            if publish:
-                _workbench.publish_setup(state, setup_id)
-            return _workbench.setup_bundle(state, setup_id)
+        body = {"name": name, "description": description}
+        return _workbench.SETUPS.seed(
+            self._state, body, metadata=metadata, version_fields=version_fields, publish=publish
+        )
 
     # --- requests and faults ---------------------------------------------------
 
@@ -347,13 +347,7 @@ class FakeBland(EvalSeeds):
         """
         if isinstance(n, bool) or not isinstance(n, int) or n < 0:
             raise ValueError(f"n must be an integer >= 0, got {n!r}")
-        if (
-            isinstance(timeout, bool)
-            or not isinstance(timeout, int | float)
-            or not math.isfinite(timeout)
-            or timeout < 0
-        ):
-            raise ValueError(f"timeout must be a finite number >= 0, got {timeout!r}")
+        check_seconds("timeout", timeout)
         method, template = (None, None) if route is None else self._known_route(route)
 
         def matching() -> list[RecordedRequest]:

@@ -1,6 +1,6 @@
 """Every Personas response the fake produces (P1-P11), structured strictly.
 
-As in tests/test_evals_workflow.py, the module-level converter is replaced by
+As in tests/client/test_evals_workflow.py, the module-level converter is replaced by
 ``make_converter(detailed=True, forbid_extra_keys=True)``: a key the fake sends that a
 model does not know, a wrong type or a missing required field fails here instead of
 being ignored. The replacement also remembers each payload, so the tests check the other

@@ -25,8 +25,8 @@ from bland_async.models import (
     PersonaVersionType,
     WorkbenchSetupVersion,
 )
+from tests.client.test_evals_models import CASES
 from tests.fixtures.personas import PERSONA, SETUP_VERSION
-from tests.test_evals_models import CASES
 
 REFERENCE = make_converter(detailed=True)
 

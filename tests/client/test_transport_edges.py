@@ -1,4 +1,4 @@
-"""Transport paths tests/test_transport.py leaves out: pool timeouts, deadlines that pass
+"""Transport paths tests/client/test_transport.py leaves out: pool timeouts, deadlines that pass
 before a request can be sent, error envelopes on a 2xx, and server-given retry delays.
 """
 
@@ -50,7 +50,7 @@ async def test_pool_timeout_is_not_sent_and_retried_even_for_a_create(fake: Fake
         fast_client(fake, session=session, max_retries=2) as client,
     ):
         hold = asyncio.create_task(client.personas.get(persona["id"]))
-        await asyncio.sleep(0.05)
+        await fake.wait_for_requests(1, route=GET_PERSONA)
         assert len(fake.requests) == 1  # the slow GET arrived: it holds the connection
         fake.clear_requests()
         before = client.stats
@@ -77,7 +77,7 @@ async def test_max_concurrency_wait_is_capped_by_the_deadline(fake: FakeBland) -
     fake.inject(GET_PERSONA, Fault.latency(0.5), times=1)
     async with fast_client(fake, max_concurrency=1, max_retries=0) as client:
         hold = asyncio.create_task(client.personas.get(persona["id"]))
-        await asyncio.sleep(0.05)
+        await fake.wait_for_requests(1, route=GET_PERSONA)
         assert len(fake.requests) == 1  # the slow GET arrived: it holds the only slot
         bounded = client.with_options(timeout=Timeout(total=5, connect=0.05, deadline=0.15))
         start = time.monotonic()

@@ -7,27 +7,7 @@ from typing import Any
 import pytest
 
 from bland_async.testing import FakeBland
-
-try:
-    from tests.fake_fixtures import (
-        TIMESTAMP,
-        Api,
-        anyio_backend,
-        api,
-        assert_validation_error,
-        fake,
-    )
-except ImportError:  # tests/ is not a package on this run
-    from fake_fixtures import (  # type: ignore[no-redef]
-        TIMESTAMP,
-        Api,
-        anyio_backend,
-        api,
-        assert_validation_error,
-        fake,
-    )
-
-__all__ = ["anyio_backend", "api", "fake"]
+from tests.fake._helpers import TIMESTAMP, Api, assert_validation_error
 
 pytestmark = pytest.mark.anyio
 

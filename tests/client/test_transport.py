@@ -21,6 +21,7 @@ from bland_async import (
     VersionNotFoundError,
 )
 from bland_async.testing import FakeBland, Fault
+from tests.client._helpers import eventually
 from tests.conftest import FAST_RETRIES, fast_client
 
 pytestmark = pytest.mark.anyio
@@ -89,7 +90,7 @@ async def test_429_pauses_the_whole_client(fake: FakeBland, bland: AsyncBlandCli
     personas = [fake.seed_persona(name=f"P{i}") for i in range(5)]
     fake.inject(GET_PERSONA, Fault.status(429, headers={"retry-after-ms": "200"}), times=1)
     first = asyncio.create_task(bland.personas.get(personas[0]["id"]))
-    await asyncio.sleep(0.05)  # the 429 has arrived and the pause started
+    await eventually(lambda: bland.stats.rate_limited == 1, what="the 429 to start the pause")
     start = time.monotonic()
     await asyncio.gather(*(bland.personas.get(p["id"]) for p in personas[1:]))
     assert time.monotonic() - start >= 0.1  # the others waited for the shared pause
@@ -213,7 +214,7 @@ async def test_cancellation_propagates_and_releases_the_connection(
     persona = fake.seed_persona(name="A")
     fake.inject(GET_PERSONA, Fault.latency(5.0), times=1)
     task = asyncio.create_task(bland.personas.get(persona["id"]))
-    await asyncio.sleep(0.2)
+    await fake.wait_for_requests(1, route=GET_PERSONA)  # it holds a connection now
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
@@ -242,7 +243,7 @@ async def test_closing_during_a_failing_call_raises_our_error(fake: FakeBland) -
     client = fast_client(fake)
     await client.personas.list()  # the session exists
     call = asyncio.create_task(client.personas.get(persona["id"]))
-    await asyncio.sleep(0.05)  # the GET is in flight
+    await fake.wait_for_requests(1, route=GET_PERSONA)  # the GET is in flight
     await client.aclose()  # closes its connection: the GET fails and would be retried
     with pytest.raises(BlandError, match="closed") as info:
         await call

@@ -35,19 +35,10 @@ from bland_async.models import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    pass
 
-try:
-    from tests.fixtures import evals as fx
-    from tests.fixtures.canned import Answer, Canned, canned_server, client_for
-except ImportError:  # tests/ is not a package on this run
-    from fixtures import evals as fx  # type: ignore[no-redef]
-    from fixtures.canned import (  # type: ignore[no-redef]
-        Answer,
-        Canned,
-        canned_server,
-        client_for,
-    )
+from tests.fixtures import evals as fx
+from tests.fixtures.canned import Answer, Canned
 
 pytestmark = pytest.mark.anyio
 
@@ -55,18 +46,6 @@ AGENTS = "/v1/evals/agents"
 AGENT = f"{AGENTS}/{fx.AGENT_ID}"
 RUNS = "/v1/evals/runs"
 RUN = f"{RUNS}/{fx.RUN_ID}"
-
-
-@pytest.fixture
-async def canned() -> AsyncIterator[Canned]:
-    async with canned_server() as server:
-        yield server
-
-
-@pytest.fixture
-async def client(canned: Canned) -> AsyncIterator[AsyncBlandClient]:
-    async with client_for(canned) as bland:
-        yield bland
 
 
 def data(value: Any) -> Any:

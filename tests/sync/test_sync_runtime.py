@@ -15,7 +15,6 @@ import time
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from sync_fixtures import ThreadedFake, stderr_noise_removed, sync_client, threaded_fake
 
 import bland_async._sync_runtime as runtime_module
 from bland_async import (
@@ -28,11 +27,11 @@ from bland_async import (
 from bland_async._sync_runtime import SyncRuntime
 from bland_async.models import Persona
 from bland_async.testing import Fault
+from tests.conftest import bulk_workers
+from tests.sync._helpers import ThreadedFake, stderr_noise_removed, waiting_for_a_result
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
-
-__all__ = ["sync_client", "threaded_fake"]  # fixtures, imported for pytest
 
 LOOP_THREAD = "bland-sync-loop"
 
@@ -54,7 +53,7 @@ def wait_for(predicate: Callable[[], object], timeout: float = 5.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.01)
+        time.sleep(0.01)  # the poll interval of a bounded wait, not a barrier
 
 
 # --------------------------------------------------------------------------- construction
@@ -200,12 +199,26 @@ def test_dropping_a_promote_each_iterator_cancels_its_workers_on_the_loop(
         outcomes = client.personas.promote_each(ids, concurrency=3)
         first = next(outcomes)
         assert first.ok
+
+        async def find_workers() -> set[asyncio.Task[object]]:
+            return bulk_workers()
+
+        workers = client._runtime.call(find_workers)
+        assert len(workers) == 3
         del outcomes  # abandoned early: its workers must stop, cancelled on the loop
         gc.collect()
-        time.sleep(0.4)
-        seen = promotions()
-        time.sleep(0.4)
-        assert promotions() == seen < len(ids)
+
+        async def all_cancelled() -> bool:
+            _, running = await asyncio.wait(workers, timeout=5)
+            return not running and all(task.cancelled() for task in workers)
+
+        assert client._runtime.call(all_cancelled), "the workers outlived their iterator"
+        # The workers are gone: every request they began is counted, and no more arrive.
+        attempts = client.stats.requests
+        with pytest.raises(TimeoutError):  # a quiet window, waited for on the fake's side
+            threaded_fake.run(threaded_fake.fake.wait_for_requests(attempts + 1, timeout=0.4))
+        assert client.stats.requests == attempts
+        assert promotions() <= attempts < len(ids)
         assert client.personas.get(ids[0]).id == ids[0]
     finally:
         client.close()
@@ -259,6 +272,7 @@ class ClosingProxy:
         self.closed = threading.Event()
         self._tcp: asyncio.Server | None = None
         self._writers: list[asyncio.StreamWriter] = []
+        self._handlers: list[asyncio.Task[None]] = []
         port = server.run(self._start())
         self.url = f"http://127.0.0.1:{port}"
 
@@ -268,6 +282,9 @@ class ClosingProxy:
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
+        handler = asyncio.current_task()
+        assert handler is not None
+        self._handlers.append(handler)
         host, port = self._server.url.removeprefix("http://").split(":")
         up_reader, up_writer = await asyncio.open_connection(host, int(port))
         self._writers += [writer, up_writer]
@@ -295,7 +312,12 @@ class ClosingProxy:
             self._tcp.close()
             for w in self._writers:
                 w.close()
-            await asyncio.sleep(0.05)  # let the closed transports finish closing
+            async with asyncio.timeout(5):  # until the closed transports have closed
+                for w in self._writers:
+                    with contextlib.suppress(ConnectionError):
+                        await w.wait_closed()
+                await asyncio.gather(*self._handlers, return_exceptions=True)
+                await self._tcp.wait_closed()
 
         self._server.run(stop())
 
@@ -338,16 +360,24 @@ def test_interrupt_cancels_the_call_and_releases_its_connection(
             Fault.latency(3.0),
             times=1,
         )
-        main = threading.main_thread().ident
-        assert main is not None
-        timer = threading.Timer(0.3, signal.pthread_kill, (main, signum))
+        main = threading.main_thread()
+
+        def interrupt_once_in_flight() -> None:
+            # The fake holds the GET (it answers in 3 s) and the main thread waits on it.
+            route = "GET /v1/personas/{persona_id}"
+            threaded_fake.run(threaded_fake.fake.wait_for_requests(2, route=route))
+            wait_for(lambda: waiting_for_a_result(main))
+            assert main.ident is not None
+            signal.pthread_kill(main.ident, signum)
+
+        interrupter = threading.Thread(target=interrupt_once_in_flight)
         started = time.monotonic()
         with alarm_handler():
-            timer.start()
+            interrupter.start()
             with pytest.raises(expected):
                 client.personas.get(persona["id"])
         elapsed = time.monotonic() - started
-        timer.join()
+        interrupter.join(5)
         assert elapsed < 2.0  # it did not wait for the slow response
         # The cancelled request's connection was closed, not left busy on the loop.
         assert proxy.closed.wait(1.0)
@@ -463,7 +493,7 @@ def test_a_call_in_flight_when_the_exit_finalizer_runs_raises_the_sdk_error(
     """At exit, the finalizer of a never-closed client cancels a daemon thread's call.
 
     The waiting thread must get ``BlandError``, not ``concurrent.futures.CancelledError``
-    (``tests/test_sync_exit.py`` runs the same at a real interpreter exit).
+    (``tests/sync/test_sync_exit.py`` runs the same at a real interpreter exit).
     """
     persona = threaded_fake.seed_persona()
     client = client_for(threaded_fake, max_retries=0)
@@ -505,7 +535,7 @@ def test_a_call_in_flight_when_the_exit_finalizer_runs_raises_the_sdk_error(
 
 
 def test_a_call_submitted_as_the_loop_stops_raises_the_sdk_error(
-    threaded_fake: ThreadedFake,
+    threaded_fake: ThreadedFake, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Submitted after the stop was requested, before the portal stopped accepting calls."""
     persona = threaded_fake.seed_persona()
@@ -515,24 +545,42 @@ def test_a_call_submitted_as_the_loop_stops_raises_the_sdk_error(
         client.personas.get(persona["id"])
         thread = runtime._thread
         assert thread is not None
+        loop, stop = thread.loop, thread._stop
+        assert loop is not None
+        assert stop is not None
         blocking = threading.Event()
+        stop_queued = threading.Event()
+        spawn_queued = threading.Event()
+        original = loop.call_soon_threadsafe
+
+        def recording(callback: Callable[..., object], *args: Any, **kwargs: Any) -> Any:
+            handle = original(callback, *args, **kwargs)
+            if callback == stop.set:
+                stop_queued.set()
+            elif stop_queued.is_set() and getattr(callback, "__name__", "") == "spawn":
+                spawn_queued.set()
+            return handle
 
         async def block_the_loop() -> None:
             blocking.set()
-            time.sleep(0.5)  # noqa: ASYNC251 -- on purpose: queue callbacks behind it
+            # Blocks the loop on purpose, until the stop and then the call's spawn are
+            # queued behind it (not a sleep: released by the spawn being queued).
+            spawn_queued.wait(5)
 
         blocker = threading.Thread(target=runtime.call, args=(block_the_loop,))
         blocker.start()
         assert blocking.wait(5)
+        monkeypatch.setattr(loop, "call_soon_threadsafe", recording)
         # The stop is queued on the (blocked) loop, then this call's spawn behind it.
         stopper = threading.Thread(target=thread.shutdown, args=(runtime_module.CLOSE_TIMEOUT,))
         stopper.start()
-        wait_for(lambda: thread.stopping)
-        time.sleep(0.05)
+        assert stop_queued.wait(5)
+        assert thread.stopping
         started = time.monotonic()
         with pytest.raises(BlandError, match="interpreter is exiting") as info:
             client.personas.get(persona["id"])
         assert type(info.value) is BlandError
+        assert spawn_queued.is_set()  # it was queued behind the stop, as intended
         assert time.monotonic() - started < 3.0
         blocker.join(5)
         stopper.join(5)
@@ -559,11 +607,14 @@ def test_a_call_spawned_after_the_portal_stopped_raises_the_sdk_error(
     assert thread is not None
     assert thread.portal is not None
     closing = threading.Event()
+    called = asyncio.Event()  # set on the loop once the test's call has been refused
     real_aclose = AsyncBlandClient.aclose
 
     async def slow_aclose(self: AsyncBlandClient) -> None:
         closing.set()  # the portal has stopped; the loop still runs
-        await asyncio.sleep(0.3)
+        with contextlib.suppress(TimeoutError):  # bounded: the close must still happen
+            async with asyncio.timeout(runtime_module.CLOSE_TIMEOUT / 2):
+                await called.wait()
         await real_aclose(self)
 
     monkeypatch.setattr(AsyncBlandClient, "aclose", slow_aclose)
@@ -576,6 +627,10 @@ def test_a_call_spawned_after_the_portal_stopped_raises_the_sdk_error(
             client.personas.get(persona["id"])
         assert type(info.value) is BlandError
     finally:
+        loop = thread.loop
+        assert loop is not None
+        with contextlib.suppress(RuntimeError):  # the loop closed already (a failure above)
+            loop.call_soon_threadsafe(called.set)
         stopper.join(5)
         client.close()
 
@@ -639,7 +694,7 @@ _NEVER_CLOSED = textwrap.dedent(
     deadline = time.monotonic() + 5
     while any(t.name == "bland-sync-loop" for t in threading.enumerate()):
         assert time.monotonic() < deadline, "the loop thread outlived its client"
-        time.sleep(0.01)
+        time.sleep(0.01)  # the poll interval of a bounded wait, not a barrier
 
     # Never closed, still referenced at exit, with a pooled keep-alive connection.
     kept = BlandClient(api_key="test-key", base_url=url)

@@ -15,7 +15,7 @@ import sys
 import textwrap
 import time
 
-from sync_fixtures import stderr_noise_removed
+from tests.sync._helpers import stderr_noise_removed
 
 #: Child runs per test: the daemon thread wakes before finalization in most, not all.
 RUNS = 5
@@ -58,12 +58,26 @@ _IN_FLIGHT_AT_EXIT = textwrap.dedent(
             if sys.argv[1] == "reraise":
                 raise  # reported by threading.excepthook, as a user's thread would
 
-    threading.Thread(target=slow, name="slow-call", daemon=True).start()
-    deadline = time.monotonic() + 5
-    while not in_flight():
-        assert time.monotonic() < deadline, "the request never reached the fake"
-        time.sleep(0.01)
-    time.sleep(0.05)
+    def waiting_for_its_result():
+        # The slow thread's stack: Condition.wait, called by Future.result.
+        frame = sys._current_frames().get(slow_thread.ident)
+        while frame is not None:
+            code = frame.f_code
+            if code.co_name == "result" and "concurrent" in code.co_filename:
+                return True
+            frame = frame.f_back
+        return False
+
+    def wait_until(condition, what):
+        deadline = time.monotonic() + 5
+        while not condition():
+            assert time.monotonic() < deadline, what
+            time.sleep(0.01)  # the poll interval of a bounded wait, not a barrier
+
+    slow_thread = threading.Thread(target=slow, name="slow-call", daemon=True)
+    slow_thread.start()
+    wait_until(in_flight, "the request never reached the fake")
+    wait_until(waiting_for_its_result, "the slow thread never waited for its result")
     print("exiting", flush=True)
     """
 )

@@ -15,23 +15,11 @@ import pytest
 
 import bland_async.testing
 from bland_async.testing import FakeBland, Fault, RecordedRequest
-
-try:
-    from tests.fake_fixtures import REQUEST_ID, Api, anyio_backend, api, fake
-except ImportError:  # tests/ is not a package on this run
-    from fake_fixtures import (  # type: ignore[no-redef]
-        REQUEST_ID,
-        Api,
-        anyio_backend,
-        api,
-        fake,
-    )
-
-__all__ = ["anyio_backend", "api", "fake"]
+from tests.fake._helpers import REQUEST_ID, Api
 
 pytestmark = pytest.mark.anyio
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PROMOTE = "POST /v1/personas/{persona_id}/versions/promote"
 
 

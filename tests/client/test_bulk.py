@@ -14,6 +14,8 @@ from bland_async import (
     PersonaNotFoundError,
 )
 from bland_async.testing import FakeBland, Fault
+from tests.client._helpers import assert_no_request_arrives
+from tests.conftest import bulk_workers
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -113,7 +115,7 @@ async def test_async_iterable_ids_and_streaming(fake: FakeBland, bland: AsyncBla
 
     async def gen() -> AsyncIterator[str]:
         for persona_id in [*ids, ids[0], "missing"]:
-            await asyncio.sleep(0)
+            await asyncio.sleep(0)  # a suspension point, not a barrier: a truly async source
             yield persona_id
 
     outcomes = [o async for o in bland.personas.promote_each(gen(), concurrency=4)]
@@ -128,8 +130,8 @@ async def test_async_iterable_ids_and_streaming(fake: FakeBland, bland: AsyncBla
 async def test_promote_each_is_lazy_and_batches(fake: FakeBland, bland: AsyncBlandClient) -> None:
     ids = seed(fake, 8)
     pager = bland.personas.promote_each(ids, concurrency=8)
-    await asyncio.sleep(0.05)
-    assert fake.requests == []  # nothing starts before iteration
+    await assert_no_request_arrives(fake, after=0, within=0.05)  # nothing starts before iteration
+    assert fake.requests == []
     batches = []
     while (batch := await pager.next_page()) is not None:
         batches.append(batch)
@@ -146,13 +148,19 @@ async def test_abandoned_stream_cancels_its_workers(
     pager = bland.personas.promote_each(ids, concurrency=2)
     first = await anext(pager)
     assert first.ok
+    workers = bulk_workers()
+    assert len(workers) == 2
     del pager
     gc.collect()
-    await asyncio.sleep(0.2)
+    _, running = await asyncio.wait(workers, timeout=5)
+    assert not running, "dropping the stream left its workers running"
+    assert all(task.cancelled() for task in workers)
+    # The workers are gone: every request the job began is counted, and no more arrive.
+    attempts = bland.stats.requests
+    await assert_no_request_arrives(fake, after=attempts, within=0.2)
+    assert bland.stats.requests == attempts
     posts = len([r for r in fake.requests if r.method == "POST"])
-    await asyncio.sleep(0.2)
-    assert len([r for r in fake.requests if r.method == "POST"]) == posts
-    assert posts < 10
+    assert posts <= attempts < 10
 
 
 async def test_cancelling_the_caller_stops_the_job(
@@ -161,13 +169,15 @@ async def test_cancelling_the_caller_stops_the_job(
     ids = seed(fake, 40)
     fake.inject(PROMOTE, Fault.latency(0.05))
     task = asyncio.create_task(bland.personas.promote_many(ids, concurrency=4))
-    await asyncio.sleep(0.12)
+    await fake.wait_for_requests(8, route=PROMOTE)  # two rounds of 4 sent: well under way
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    sent = len(fake.requests)
-    await asyncio.sleep(0.15)
-    assert len(fake.requests) == sent < 40
+    # Its task group has waited for the workers: every request it began is counted.
+    attempts = bland.stats.requests
+    await assert_no_request_arrives(fake, after=attempts, within=0.15)
+    assert bland.stats.requests == attempts
+    assert len(fake.requests) <= attempts < 40
 
 
 async def test_progress_callback_error_propagates(fake: FakeBland, bland: AsyncBlandClient) -> None:

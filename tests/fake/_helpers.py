@@ -1,7 +1,4 @@
-"""Fixtures for the tests of `bland_async.testing` (raw HTTP against the fake).
-
-Import them into a test module; they are deliberately not in conftest.py.
-"""
+"""Raw-HTTP helpers for the tests of `bland_async.testing` (the fixtures are in conftest.py)."""
 
 from __future__ import annotations
 
@@ -10,23 +7,18 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import aiohttp
-import pytest
 from multidict import CIMultiDict
 
-from bland_async.testing import FakeBland
-
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Mapping
+    from collections.abc import Mapping
+
+    import aiohttp
+
+    from bland_async.testing import FakeBland
 
 REQUEST_ID = re.compile(r"req_[0-9a-f]{32}")
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 _NO_BODY: Any = object()
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 @dataclass(frozen=True)
@@ -103,18 +95,6 @@ class Api:
 
     async def delete(self, path: str, **kwargs: Any) -> Reply:
         return await self.request("DELETE", path, **kwargs)
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeBland]:
-    async with FakeBland() as server:
-        yield server
-
-
-@pytest.fixture
-async def api(fake: FakeBland) -> AsyncIterator[Api]:
-    async with aiohttp.ClientSession() as session:
-        yield Api(session, fake)
 
 
 def assert_validation_error(reply: Reply, field: str) -> None:

@@ -11,14 +11,12 @@ from typing import TYPE_CHECKING
 
 import aiohttp
 import pytest
-from sync_fixtures import ThreadedFake, stderr_noise_removed, threaded_fake
 
 from bland_async.testing import FakeBland
+from tests.sync._helpers import ThreadedFake, stderr_noise_removed
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
-
-__all__ = ["threaded_fake"]  # fixture, imported for pytest
+    pass
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 
@@ -121,17 +119,6 @@ def test_forked_child_gets_its_own_client_and_leaves_the_parents_alone(
     # Parent: 2 requests; child: 2 more, on connections of its own.
     gets = [r for r in threaded_fake.fake.requests if r.method == "GET"]
     assert len(gets) == 4
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeBland]:
-    async with FakeBland(api_key="test-key") as server:
-        yield server
 
 
 @pytest.mark.anyio

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import anyio
 import pytest
 
 from bland_async import (
@@ -25,6 +24,7 @@ from bland_async.models import (
     PersonaVersionType,
 )
 from bland_async.testing import FakeBland, Fault
+from tests.client._helpers import eventually
 from tests.conftest import fast_client
 
 pytestmark = pytest.mark.anyio
@@ -181,7 +181,8 @@ async def test_promote_still_running_when_the_client_timed_out_is_never_doubled(
         with pytest.raises(APITimeoutError) as info:
             await client.personas.promote(persona["id"])
     assert info.value.may_have_been_applied
-    await anyio.sleep(0.4)  # the server finishes the one promotion it received
+    # The server applies the one promotion it received, after the client gave up.
+    await eventually(lambda: fake.promotion_count(persona["id"]) == 1, what="the late promotion")
     assert [r.method for r in fake.requests] == ["POST", "GET", "GET", "GET"]
     versions = fake.state.persona_versions.values()
     assert len([v for v in versions if v["persona_id"] == persona["id"]]) == 3

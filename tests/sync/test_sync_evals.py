@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from sync_fixtures import ThreadedFake, sync_client, threaded_fake
 
 from bland_async import (
     BlandClient,
@@ -13,8 +12,7 @@ from bland_async import (
     SyncPager,
 )
 from bland_async.models import AttachedAgent, CallResult, EvalRun, RunStatus, VersionState
-
-__all__ = ["sync_client", "threaded_fake"]  # fixtures, imported for pytest
+from tests.sync._helpers import ThreadedFake
 
 
 def test_judge_setup_run_results(sync_client: BlandClient) -> None:

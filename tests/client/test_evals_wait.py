@@ -18,37 +18,15 @@ from bland_async import (
     RunWaitTimeoutError,
 )
 from bland_async.models import EvalRun, RunStatus
-
-try:
-    from tests.fixtures import evals as fx
-    from tests.fixtures.canned import Answer, Canned, canned_server, client_for
-except ImportError:  # tests/ is not a package on this run
-    from fixtures import evals as fx  # type: ignore[no-redef]
-    from fixtures.canned import (  # type: ignore[no-redef]
-        Answer,
-        Canned,
-        canned_server,
-        client_for,
-    )
+from tests.fixtures import evals as fx
+from tests.fixtures.canned import Answer, Canned
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    pass
 
 pytestmark = pytest.mark.anyio
 
 RUN = f"/v1/evals/runs/{fx.RUN_ID}"
-
-
-@pytest.fixture
-async def canned() -> AsyncIterator[Canned]:
-    async with canned_server() as server:
-        yield server
-
-
-@pytest.fixture
-async def client(canned: Canned) -> AsyncIterator[AsyncBlandClient]:
-    async with client_for(canned) as bland:
-        yield bland
 
 
 def run(status: str, **changes: Any) -> dict[str, Any]:
@@ -150,8 +128,12 @@ async def test_wait_is_cancellable(canned: Canned, client: AsyncBlandClient) -> 
         await task
     assert task.cancelled()
     seen = len(canned.seen("GET"))
-    await asyncio.sleep(0.1)
-    assert len(canned.seen("GET")) == seen  # no polling after the cancel
+    attempts = client.stats.requests
+    with pytest.raises(TimeoutError):  # a quiet window: no polling after the cancel
+        async with asyncio.timeout(0.1):
+            await canned.wait_for(seen + 1, "GET")
+    assert len(canned.seen("GET")) == seen
+    assert client.stats.requests == attempts
 
 
 async def test_cancelling_during_a_read(canned: Canned, client: AsyncBlandClient) -> None:

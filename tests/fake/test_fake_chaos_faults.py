@@ -13,13 +13,7 @@ import aiohttp
 import pytest
 
 from bland_async.testing import FakeBland, Fault
-
-try:
-    from tests.fake_fixtures import Api, anyio_backend, api, fake
-except ImportError:  # tests/ is not a package on this run
-    from fake_fixtures import Api, anyio_backend, api, fake  # type: ignore[no-redef]
-
-__all__ = ["anyio_backend", "api", "fake"]
+from tests.fake._helpers import Api
 
 pytestmark = pytest.mark.anyio
 
@@ -398,7 +392,7 @@ async def test_wait_for_requests_route_filter(api: Api, fake: FakeBland) -> None
     await api.post(f"/v1/personas/{persona['id']}/versions/promote")
     await api.get(f"/v1/personas/{persona['id']}")
     await api.get("/v1/nope")
-    await asyncio.sleep(0)
+    await asyncio.sleep(0)  # a yield, not a barrier: a woken waiter would finish now
     assert not waiter.done()
     await api.post(f"/v1/personas/{persona['id']}/versions/promote")
     promotes = await asyncio.wait_for(waiter, 5)

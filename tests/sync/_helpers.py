@@ -1,24 +1,23 @@
-"""Fixtures for the sync facade's tests: a FakeBland served from a background thread.
+"""Helpers for the sync facade's tests: a FakeBland served from a background thread.
 
 Sync code blocks the thread that calls it, so the fake cannot share the test's event
 loop: it runs on its own loop in a daemon thread, and tests talk to it over loopback
-like any other server. Import the fixtures into a test module.
+like any other server. The fixtures built on it are in conftest.py.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import re
+import sys
 import threading
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import pytest
-
-from bland_async import BlandClient
 from bland_async.testing import FakeBland
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Coroutine, Iterator
+    from collections.abc import Callable, Coroutine
 
 _T = TypeVar("_T")
 
@@ -74,24 +73,6 @@ class ThreadedFake:
         self.loop.close()
 
 
-@pytest.fixture
-def threaded_fake() -> Iterator[ThreadedFake]:
-    server = ThreadedFake()
-    try:
-        yield server
-    finally:
-        server.close()
-
-
-@pytest.fixture
-def sync_client(threaded_fake: ThreadedFake) -> Iterator[BlandClient]:
-    client = BlandClient(api_key=threaded_fake.api_key, base_url=threaded_fake.url, timeout=10)
-    try:
-        yield client
-    finally:
-        client.close()
-
-
 #: asyncio's debug mode (``-X dev``) logs callbacks slower than 100 ms; on a loaded
 #: machine a cold first request can trip it. That is a performance note, not a leak.
 _SLOW_CALLBACK = re.compile(r"^Executing .* took \d+\.\d+ seconds\n", re.MULTILINE)
@@ -100,3 +81,16 @@ _SLOW_CALLBACK = re.compile(r"^Executing .* took \d+\.\d+ seconds\n", re.MULTILI
 def stderr_noise_removed(stderr: str) -> str:
     """``stderr`` without asyncio's slow-callback reports."""
     return _SLOW_CALLBACK.sub("", stderr)
+
+
+def waiting_for_a_result(thread: threading.Thread) -> bool:
+    """Whether ``thread`` is inside ``concurrent.futures.Future.result`` (a sync call waiting)."""
+    frame = sys._current_frames().get(thread.ident or -1)
+    while frame is not None:
+        code = frame.f_code
+        if code.co_name == "result" and code.co_filename.endswith(
+            os.path.join("concurrent", "futures", "_base.py")
+        ):
+            return True
+        frame = frame.f_back
+    return False

@@ -1,5 +1,5 @@
 """Evals error answers through the client, for endpoints whose errors were only tested
-at the raw-HTTP level (tests/test_fake_*.py): the error class, ``.code`` and what the
+at the raw-HTTP level (tests/fake/): the error class, ``.code`` and what the
 fake did (nothing applied, a 404 checked against the feature gate once).
 """
 
