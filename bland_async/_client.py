@@ -77,9 +77,11 @@ class AsyncBlandClient:
         )
         self._setup(options, Shared(holder, RateLimitGate(), CallCounters()))
 
-    def _setup(self, options: ClientOptions, shared: Shared) -> None:
+    def _setup(self, options: ClientOptions, shared: Shared, *, owner: bool = True) -> None:
         self._options = options
         self._shared = shared
+        #: The client that made the session owns it; a ``with_options`` copy only uses it.
+        self._owner = owner
         transport = Transport(options, shared)
         self._transport = transport
         self.personas = AsyncPersonas(transport)
@@ -96,8 +98,9 @@ class AsyncBlandClient:
     ) -> AsyncBlandClient:
         """Return a copy with some options changed, sharing this client's session.
 
-        The copy also shares the rate-limit pause and counters. Closing either closes
-        the shared session.
+        The copy also shares the rate-limit pause and counters. Closing the copy only
+        makes the copy unusable: the session belongs to this client, and closing this
+        client closes it for every copy.
         """
         options = resolve_options(
             api_key=api_key,
@@ -109,7 +112,7 @@ class AsyncBlandClient:
             base=self._options,
         )
         clone = object.__new__(type(self))
-        clone._setup(options, self._shared)
+        clone._setup(options, self._shared, owner=False)
         return clone
 
     @property
@@ -134,16 +137,27 @@ class AsyncBlandClient:
 
     @property
     def closed(self) -> bool:
-        """Whether :meth:`aclose` has been called."""
-        return self._shared.holder.closed
+        """Whether :meth:`aclose` has been called (on this client, or on the one it copies)."""
+        return self._transport.closed or self._shared.holder.closed
 
     def _forget_session_after_fork(self) -> list[object]:
         """In a forked child: drop the inherited session untouched (see SessionHolder)."""
         return self._shared.holder.forget_after_fork()
 
+    def _release_copy(self) -> bool:
+        """Close a ``with_options`` copy (it owns nothing); ``False`` for the original."""
+        if self._owner:
+            return False
+        self._transport.close()
+        return True
+
     async def aclose(self) -> None:
-        """Close the client's own session (a borrowed one stays open). Idempotent."""
-        await self._shared.holder.close()
+        """Close the client's own session (a borrowed one stays open). Idempotent.
+
+        On a copy made with :meth:`with_options` this closes only the copy.
+        """
+        if not self._release_copy():
+            await self._shared.holder.close()
 
     async def __aenter__(self) -> Self:
         return self

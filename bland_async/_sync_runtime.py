@@ -496,7 +496,13 @@ class SyncResource:
 class SyncClient(SyncResource):
     """Base of the generated ``BlandClient`` (no ``__slots__``: clients are weak-referenceable)."""
 
-    _async: object
+    _async: AsyncBlandClient
+    _runtime: SyncRuntime
+
+    def _close(self) -> None:
+        """Close this client: a ``with_options`` copy alone, else the runtime and session."""
+        if not self._async._release_copy():
+            self._runtime.close()
 
     def __repr__(self) -> str:
         text = repr(self._async)

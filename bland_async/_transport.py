@@ -278,6 +278,7 @@ class Transport:
 
     __slots__ = (
         "_budget",
+        "_closed",
         "_headers",
         "_holder",
         "_json_headers",
@@ -293,6 +294,7 @@ class Transport:
         holder = self._holder = shared.holder
         self.gate = shared.gate
         self.counters = shared.counters
+        self._closed = False
         self._rng = random.Random()
         headers = client_headers(options.api_key)
         if holder.sends_by_default(headers):
@@ -333,6 +335,15 @@ class Transport:
             quoted[name] = value if _UNRESERVED(value) else quote(value, safe="")
         return self._options.base_url + route.format_map(quoted)
 
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called on this transport (a client copy's)."""
+        return self._closed
+
+    def close(self) -> None:
+        """Refuse every further request (the shared session is left to its owner)."""
+        self._closed = True
+
     async def request(
         self,
         method: str,
@@ -360,6 +371,8 @@ class Transport:
             APIConnectionError: The request could not be completed (after retries).
             ResponseValidationError: A 2xx body was not JSON or not the envelope.
         """
+        if self._closed:
+            raise BlandError("this client is closed; create a new one")
         url = self.url(route, path_params)
         if params:
             query = _encode_query(params)

@@ -50,7 +50,7 @@ DROPPED_PARAMETERS: Final[dict[tuple[str, str], frozenset[str]]] = {
 
 #: The client's async-only methods: (sync name, return annotation, sync body).
 CLIENT_METHODS: Final = {
-    "aclose": ("close", "None", "self._runtime.close()"),
+    "aclose": ("close", "None", "self._close()"),
     "__aenter__": ("__enter__", "Self", "return self"),
     "__aexit__": ("__exit__", "None", "self.close()"),
 }
@@ -84,6 +84,11 @@ DOCSTRING_REWRITES: Final[dict[tuple[str, str | None], tuple[tuple[str, str], ..
         (
             "Close the client's own session (a borrowed one stays open).",
             "Close the client's session and stop its event loop thread.",
+        ),
+        (
+            "On a copy made with :meth:`with_options` this closes only the copy.",
+            "On a copy made with :meth:`with_options` this closes only the copy (the loop\n"
+            "        thread and session stay with the original).",
         ),
     ),
 }

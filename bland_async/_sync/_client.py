@@ -98,8 +98,9 @@ class BlandClient(SyncClient):
     ) -> BlandClient:
         """Return a copy with some options changed, sharing this client's session.
 
-        The copy also shares the rate-limit pause and counters. Closing either closes
-        the shared session.
+        The copy also shares the rate-limit pause and counters. Closing the copy only
+        makes the copy unusable: the session belongs to this client, and closing this
+        client closes it for every copy.
         """
         return BlandClient._wrap(
             self._runtime,
@@ -134,12 +135,16 @@ class BlandClient(SyncClient):
 
     @property
     def closed(self) -> bool:
-        """Whether :meth:`close` has been called."""
+        """Whether :meth:`close` has been called (on this client, or on the one it copies)."""
         return self._async.closed
 
     def close(self) -> None:
-        """Close the client's session and stop its event loop thread. Idempotent."""
-        self._runtime.close()
+        """Close the client's session and stop its event loop thread. Idempotent.
+
+        On a copy made with :meth:`with_options` this closes only the copy (the loop
+        thread and session stay with the original).
+        """
+        self._close()
 
     def __enter__(self) -> Self:
         return self

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from bland_async import AsyncBlandClient, ConfigurationError, RetryPolicy, Timeout
+from bland_async import AsyncBlandClient, BlandError, ConfigurationError, RetryPolicy, Timeout
+from bland_async.testing import FakeBland
 
 
 def test_api_key_and_base_url_fall_back_to_env(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -127,3 +128,23 @@ def test_retry_policy_is_validated_and_kept_by_copies() -> None:
     for bad in (-1.0, float("inf"), float("nan"), True):
         with pytest.raises(ConfigurationError, match="finite number"):
             RetryPolicy(backoff_max=bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.anyio
+async def test_closing_a_with_options_copy_leaves_the_original_working(fake: FakeBland) -> None:
+    persona = fake.seed_persona(name="A")
+    async with AsyncBlandClient(api_key=fake.api_key, base_url=fake.url) as bland:
+        async with bland.with_options(max_retries=5) as copy:
+            assert (await copy.personas.get(persona["id"])).id == persona["id"]
+        assert copy.closed
+        assert not bland.closed
+        with pytest.raises(BlandError, match="closed"):
+            await copy.personas.get(persona["id"])
+        assert (await bland.personas.get(persona["id"])).id == persona["id"]
+        await copy.aclose()  # idempotent
+        other = bland.with_options(timeout=5)
+    assert bland.closed
+    assert other.closed  # closing the original closes the session every copy shares
+    with pytest.raises(BlandError, match="closed"):
+        await other.personas.get(persona["id"])
+    assert len(fake.requests) == 2

@@ -393,9 +393,13 @@ def test_the_sync_client_docstrings_describe_the_blocking_client() -> None:
     names = ["api_key", "base_url", "timeout", "max_retries", "max_concurrency", "retry_policy"]
     assert re.findall(r"^    (\w+):", args, re.MULTILINE) == names
     assert "ConfigurationError: No API key" in doc
-    assert inspect.getdoc(BlandClient.closed) == "Whether :meth:`close` has been called."
+    assert inspect.getdoc(BlandClient.closed) == (
+        "Whether :meth:`close` has been called (on this client, or on the one it copies)."
+    )
     assert inspect.getdoc(BlandClient.close) == (
-        "Close the client's session and stop its event loop thread. Idempotent."
+        "Close the client's session and stop its event loop thread. Idempotent.\n\n"
+        "On a copy made with :meth:`with_options` this closes only the copy (the loop\n"
+        "thread and session stay with the original)."
     )
 
 

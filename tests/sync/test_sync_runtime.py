@@ -140,10 +140,10 @@ def test_with_options_shares_the_loop_thread_and_session(
     copy.personas.get(persona["id"])
     assert len(loop_threads() - before) == 1
     assert copy.stats.requests == 2  # shared counters
-    copy.close()  # closing either closes the shared session, as on the async client
-    assert sync_client.closed
-    with pytest.raises(BlandError, match="closed"):
-        sync_client.personas.get(persona["id"])
+    copy.close()  # a copy owns nothing: the original keeps its loop thread and session
+    assert not sync_client.closed
+    assert sync_client.personas.get(persona["id"]).id == persona["id"]
+    assert len(loop_threads() - before) == 1
 
 
 # --------------------------------------------------------------------------- iteration
@@ -738,3 +738,21 @@ def test_exit_shutdown_is_skipped_in_a_foreign_process(
     thread.shutdown(1.0)  # what the finalizer runs: a no-op outside the owning process
     monkeypatch.undo()
     assert sync_client.personas.get(persona["id"]).id == persona["id"]
+
+
+def test_closing_a_with_options_copy_leaves_the_original_working(
+    threaded_fake: ThreadedFake, sync_client: BlandClient
+) -> None:
+    persona = threaded_fake.seed_persona()
+    with sync_client.with_options(max_retries=5) as copy:
+        assert copy.personas.get(persona["id"]).id == persona["id"]
+    assert copy.closed
+    assert not sync_client.closed
+    with pytest.raises(BlandError, match="closed"):
+        copy.personas.get(persona["id"])
+    assert sync_client.personas.get(persona["id"]).id == persona["id"]
+    other = sync_client.with_options(timeout=5)
+    sync_client.close()
+    assert other.closed
+    with pytest.raises(BlandError, match="closed"):
+        other.personas.get(persona["id"])
