@@ -62,7 +62,9 @@ def _check_base_url(url: str) -> str:
         )
     if parsed.query_string or parsed.fragment:
         raise ConfigurationError(f"base_url {url!r} must not have a query or fragment")
-    return url.rstrip("/")
+    url = url.rstrip("/")
+    # Routes carry their own /v1: a base URL copied with it would request /v1/v1/...
+    return url.removesuffix("/v1") if parsed.path.rstrip("/").endswith("/v1") else url
 
 
 @attrs.frozen(kw_only=True)

@@ -148,3 +148,25 @@ async def test_closing_a_with_options_copy_leaves_the_original_working(fake: Fak
     with pytest.raises(BlandError, match="closed"):
         await other.personas.get(persona["id"])
     assert len(fake.requests) == 2
+
+
+@pytest.mark.parametrize(
+    ("given", "used"),
+    [
+        ("https://api.bland.ai/v1", "https://api.bland.ai"),
+        ("https://api.bland.ai/v1/", "https://api.bland.ai"),
+        ("https://proxy.test/bland/v1", "https://proxy.test/bland"),
+        ("https://proxy.test/v1x", "https://proxy.test/v1x"),
+        ("https://proxy.test/v10", "https://proxy.test/v10"),
+    ],
+)
+def test_a_base_url_ending_in_v1_does_not_double_it(given: str, used: str) -> None:
+    assert AsyncBlandClient(api_key="k", base_url=given).base_url == used
+
+
+@pytest.mark.anyio
+async def test_a_v1_base_url_reaches_the_routes(fake: FakeBland) -> None:
+    persona = fake.seed_persona(name="A")
+    async with AsyncBlandClient(api_key=fake.api_key, base_url=fake.url + "/v1/") as bland:
+        assert (await bland.personas.get(persona["id"])).id == persona["id"]
+    assert [r.path for r in fake.requests] == [f"/v1/personas/{persona['id']}"]
