@@ -53,7 +53,8 @@ class InvalidRequestError(BlandError, ValueError):
 class _FailedRequestError(BlandError):
     """A failed request: its message, where it went, and whether it may have been applied.
 
-    The base of :class:`APIConnectionError` and :class:`APIStatusError` (not exported).
+    The base of :class:`APIConnectionError`, :class:`APIStatusError` and
+    :class:`ResponseValidationError` (not exported).
     """
 
     def __init__(
@@ -70,6 +71,12 @@ class _FailedRequestError(BlandError):
         self.route = route
         self.may_have_been_applied = may_have_been_applied
 
+    def __str__(self) -> str:
+        return _flag_applied(self.message, self.may_have_been_applied)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), (self.message,), dict(self.__dict__)))
+
 
 class APIConnectionError(_FailedRequestError):
     """The request could not be completed: the connection failed, broke or timed out.
@@ -81,12 +88,6 @@ class APIConnectionError(_FailedRequestError):
             (a read timeout, a connection reset), so the server may have applied it;
             ``False`` when it never left (connect error, pool timeout).
     """
-
-    def __str__(self) -> str:
-        return _flag_applied(self.message, self.may_have_been_applied)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild, (type(self), (self.message,), dict(self.__dict__)))
 
 
 class APITimeoutError(APIConnectionError):
@@ -255,7 +256,7 @@ class EvalsDisabledError(NotFoundError):
         self.reason = reason
 
 
-class ResponseValidationError(BlandError):
+class ResponseValidationError(_FailedRequestError):
     """A 2xx response body did not have the documented shape.
 
     Attributes:
@@ -273,17 +274,9 @@ class ResponseValidationError(BlandError):
         request_id: str | None = None,
         may_have_been_applied: bool = False,
     ) -> None:
-        super().__init__(message)
-        self.message = message
+        super().__init__(message, may_have_been_applied=may_have_been_applied)
         self.body = body
         self.request_id = request_id
-        self.may_have_been_applied = may_have_been_applied
-
-    def __str__(self) -> str:
-        return _flag_applied(self.message, self.may_have_been_applied)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild, (type(self), (self.message,), dict(self.__dict__)))
 
 
 def status_error_class(status: int, code: str | None) -> type[APIStatusError]:

@@ -469,13 +469,12 @@ class Transport:
                         request_id,
                         attempt + 1,
                     )
-                lowered = {k.lower(): v for k, v in resp_headers.items()}
                 if 200 <= status < 300:
                     body = _decode_success(raw, request_id)
                     if body is None or not body.get("errors") or body.get("data") is not None:
                         return ApiResponse(status, body, request_id)
-                    error = self._status_error(status, body, lowered, method, route)
-                    raise error
+                    raise self._status_error(status, body, _lowered(resp_headers), method, route)
+                lowered = _lowered(resp_headers)
                 error = self._status_error(status, _decode_error(raw), lowered, method, route)
                 retry_after = parse_retry_after(lowered)
             decision = decide(
@@ -614,6 +613,11 @@ class Transport:
             raise _AttemptFailedError(message, Outcome.LOST) from exc
         except (aiohttp.ClientError, OSError) as exc:
             raise _AttemptFailedError(f"connection failed: {_describe(exc)}", Outcome.LOST) from exc
+
+
+def _lowered(headers: Mapping[str, str]) -> dict[str, str]:
+    """Response headers as a plain dict with lowercased names (only on the error path)."""
+    return {k.lower(): v for k, v in headers.items()}
 
 
 def _describe(exc: BaseException) -> str:

@@ -363,10 +363,10 @@ class AsyncPersonas(Resource):
             # It may have been applied, perhaps is still being applied: look, with backoff.
             resend = kind is Fate.FAILED and round_index + 1 < rounds
             looks = 1 if kind is Fate.FAILED else rounds
-            persona, read_error = await self._look(persona_id, policy, round_index, looks)
-            if persona is not None and _production_reflects_draft(persona):
+            reconciled, read_error = await self._look(persona_id, policy, round_index, looks)
+            if reconciled is not None:
                 transport.counters.count_reconciled()
-                return persona
+                return reconciled
             if read_error is None and resend:
                 continue  # a settled failure, and the read shows nothing applied: resend
             if read_error is not None or kind is Fate.UNKNOWN:
@@ -389,10 +389,9 @@ class AsyncPersonas(Resource):
     ) -> tuple[Persona | None, BlandError | None]:
         """Re-read the persona up to ``looks`` times until production holds the draft.
 
-        Returns the last persona read (or ``None``), and the error of the last read when
-        it failed.
+        Returns the persona once production holds the draft (else ``None``), and the
+        error of the last read when it failed.
         """
-        persona: Persona | None = None
         read_error: BlandError | None = None
         for look in range(looks):
             await asyncio.sleep(policy.backoff_ceiling(round_index + look))
@@ -403,10 +402,10 @@ class AsyncPersonas(Resource):
                 if isinstance(exc, APIStatusError) and _fate_of(exc) is Fate.DONE:
                     break  # gone, forbidden, ...: looking again will not tell more
                 continue
-            read_error = None
             if _production_reflects_draft(persona):
-                break
-        return persona, read_error
+                return persona, None
+            read_error = None
+        return None, read_error
 
     async def promote_many(
         self,
