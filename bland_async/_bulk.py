@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import weakref
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Iterator
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 import attrs
 
@@ -21,7 +22,15 @@ from bland_async._errors import BlandError, InvalidRequestError, RateLimitError
 from bland_async._pagination import AsyncPager
 from bland_async._retry import BULK_RATE_LIMITED_ROUNDS
 
-__all__ = ["BulkOutcome", "BulkProgress", "BulkResult", "run_bulk", "stream_bulk"]
+__all__ = [
+    "BulkOp",
+    "BulkOutcome",
+    "BulkProgress",
+    "BulkResult",
+    "Skipped",
+    "run_bulk",
+    "stream_bulk",
+]
 
 _T = TypeVar("_T")
 logger = logging.getLogger("bland_async")
@@ -32,16 +41,26 @@ class BulkProgress:
     """Counts passed to ``on_progress`` after each item finishes.
 
     Attributes:
-        done: Items finished (succeeded + failed).
+        done: Items finished (succeeded + failed + skipped).
         succeeded: Items that succeeded.
         failed: Items that failed.
-        total: Number of distinct ids when known in advance (a sized input), else ``None``.
+        skipped: Items left alone because there was nothing to do (``only_if_changed``).
+        total: Number of distinct ids when known: the ``total=`` hint, else the size of
+            a sized input; ``None`` for a generator without a hint.
+        elapsed: Seconds since the job started (not part of equality).
     """
 
     done: int
     succeeded: int
     failed: int
     total: int | None
+    skipped: int = 0
+    elapsed: float = attrs.field(default=0.0, eq=False)
+
+    @property
+    def rate(self) -> float:
+        """Items finished per second so far (0.0 before the clock has moved)."""
+        return self.done / self.elapsed if self.elapsed > 0 else 0.0
 
 
 @attrs.frozen(kw_only=True)
@@ -50,17 +69,20 @@ class BulkOutcome(Generic[_T]):
 
     Attributes:
         id: The id this outcome is for.
-        result: The result when it succeeded, else ``None``.
+        result: The result when it succeeded or was skipped, else ``None``.
         error: The error when it failed, else ``None``.
+        skipped: Whether the id was left alone because there was nothing to do
+            (``only_if_changed``); ``result`` then holds what was read.
     """
 
     id: str
     result: _T | None = None
     error: BlandError | None = None
+    skipped: bool = False
 
     @property
     def ok(self) -> bool:
-        """Whether this item succeeded."""
+        """Whether this item succeeded or was skipped (no error)."""
         return self.error is None
 
 
@@ -71,18 +93,21 @@ class BulkResult(Generic[_T]):
     Attributes:
         succeeded: id -> result for the ids that succeeded, in input order.
         failed: id -> error for the ids that failed, in input order.
+        skipped: id -> what was read, for the ids left alone because there was nothing
+            to do (only with ``only_if_changed``; else empty), in input order.
     """
 
     succeeded: dict[str, _T]
     failed: dict[str, BlandError]
+    skipped: dict[str, _T] = attrs.field(factory=dict)
 
     @property
     def ok(self) -> bool:
-        """Whether every id succeeded."""
+        """Whether no id failed (every id succeeded or was skipped)."""
         return not self.failed
 
     def __len__(self) -> int:
-        return len(self.succeeded) + len(self.failed)
+        return len(self.succeeded) + len(self.failed) + len(self.skipped)
 
     def failures_by_code(self) -> dict[str, int]:
         """Count failures by API error code (or exception class name when there is none)."""
@@ -93,12 +118,24 @@ class BulkResult(Generic[_T]):
         return counts
 
     def __repr__(self) -> str:
-        return f"BulkResult(succeeded={len(self.succeeded)}, failed={len(self.failed)})"
+        return (
+            f"BulkResult(succeeded={len(self.succeeded)}, failed={len(self.failed)}, "
+            f"skipped={len(self.skipped)})"
+        )
 
 
-def _persist_through_rate_limits(
-    op: Callable[[str], Awaitable[_T]],
-) -> Callable[[str], Awaitable[_T]]:
+@attrs.frozen
+class Skipped(Generic[_T]):
+    """What a bulk operation returns for an id it left alone: the value it read."""
+
+    value: _T
+
+
+#: A bulk operation: one id in, its result (or a :class:`Skipped`) out.
+BulkOp = Callable[[str], Awaitable[_T | Skipped[_T]]]
+
+
+def _persist_through_rate_limits(op: BulkOp[_T]) -> BulkOp[_T]:
     """Call ``op`` again after a 429 that refused it, up to ``BULK_RATE_LIMITED_ROUNDS`` times.
 
     A refused request was never applied, so trying again is safe; the client-wide pause
@@ -108,7 +145,7 @@ def _persist_through_rate_limits(
     twice.
     """
 
-    async def run(item: str) -> _T:
+    async def run(item: str) -> _T | Skipped[_T]:
         for _ in range(BULK_RATE_LIMITED_ROUNDS):
             try:
                 return await op(item)
@@ -130,7 +167,7 @@ class _IdSource:
 
     __slots__ = ("_async_it", "_lock", "_seen", "_sync_it", "total")
 
-    def __init__(self, ids: Iterable[str] | AsyncIterable[str]) -> None:
+    def __init__(self, ids: Iterable[str] | AsyncIterable[str], total: int | None) -> None:
         self._sync_it: Iterator[str] | None = None
         self._async_it: AsyncIterator[str] | None = None
         self._lock: asyncio.Lock | None = None
@@ -139,12 +176,12 @@ class _IdSource:
         if isinstance(ids, AsyncIterable):
             self._async_it = aiter(ids)
             self._lock = asyncio.Lock()
-            self.total: int | None = None
+            self.total: int | None = total
         else:
             self._sync_it = iter(ids)
             # Sized inputs report a total (distinct ids, so duplicates don't inflate it).
             try:
-                self.total = len(dict.fromkeys(ids)) if hasattr(ids, "__len__") else None
+                self.total = len(dict.fromkeys(ids)) if hasattr(ids, "__len__") else total
             except TypeError:  # unhashable items: count them as given
                 self.total = len(ids)  # type: ignore[arg-type]
         self._seen: set[str] = set()
@@ -168,72 +205,97 @@ class _IdSource:
 
 
 class _Counter:
-    __slots__ = ("failed", "on_progress", "succeeded", "total")
+    __slots__ = ("failed", "on_progress", "skipped", "started", "succeeded", "total")
 
     def __init__(
         self, total: int | None, on_progress: Callable[[BulkProgress], object] | None
     ) -> None:
         self.succeeded = 0
         self.failed = 0
+        self.skipped = 0
         self.total = total
         self.on_progress = on_progress
+        self.started = time.monotonic()
 
-    def record(self, ok: bool) -> None:
-        if ok:
-            self.succeeded += 1
-        else:
+    def record(self, outcome: BulkOutcome[Any]) -> None:
+        if outcome.error is not None:
             self.failed += 1
+        elif outcome.skipped:
+            self.skipped += 1
+        else:
+            self.succeeded += 1
         if self.on_progress is not None:
             self.on_progress(
                 BulkProgress(
-                    done=self.succeeded + self.failed,
+                    done=self.succeeded + self.failed + self.skipped,
                     succeeded=self.succeeded,
                     failed=self.failed,
+                    skipped=self.skipped,
                     total=self.total,
+                    elapsed=time.monotonic() - self.started,
                 )
             )
 
 
+async def _outcome(op: BulkOp[_T], item: str) -> BulkOutcome[_T]:
+    """Run ``op`` on one id; a :class:`BlandError` becomes a failed outcome."""
+    try:
+        result = await op(item)
+    except BlandError as exc:
+        return BulkOutcome(id=item, error=exc)
+    if isinstance(result, Skipped):
+        return BulkOutcome(id=item, result=result.value, skipped=True)
+    return BulkOutcome(id=item, result=result)
+
+
+def _check_total(total: int | None) -> None:
+    if total is not None and (isinstance(total, bool) or not isinstance(total, int) or total < 0):
+        raise InvalidRequestError(f"total must be an integer >= 0 or None, got {total!r}")
+
+
 async def run_bulk(
     ids: Iterable[str] | AsyncIterable[str],
-    op: Callable[[str], Awaitable[_T]],
+    op: BulkOp[_T],
     *,
     concurrency: int,
     on_progress: Callable[[BulkProgress], object] | None = None,
+    total: int | None = None,
 ) -> BulkResult[_T]:
     """Run ``op`` on every distinct id with at most ``concurrency`` in flight.
 
     Raises:
-        InvalidRequestError: ``concurrency`` < 1 or ``ids`` is a single string.
+        InvalidRequestError: ``concurrency`` < 1, ``total`` < 0, or ``ids`` is a single
+            string.
     """
     _check_concurrency(concurrency)
+    _check_total(total)
     op = _persist_through_rate_limits(op)
-    source = _IdSource(ids)
+    source = _IdSource(ids, total)
     counter = _Counter(source.total, on_progress)
     order: list[str] = []
-    results: dict[str, _T] = {}
-    errors: dict[str, BlandError] = {}
+    outcomes: dict[str, BulkOutcome[_T]] = {}
 
     async def worker() -> None:
         while (item := await source.next()) is not None:
             order.append(item)
-            try:
-                result = await op(item)
-            except BlandError as exc:
-                errors[item] = exc
-                counter.record(False)
-            else:
-                results[item] = result
-                counter.record(True)
+            outcome = await _outcome(op, item)
+            outcomes[item] = outcome
+            counter.record(outcome)
 
     async with asyncio.TaskGroup() as group:
         for _ in range(concurrency):
             group.create_task(worker())
     # `order` is the order ids were pulled from the single shared iterator: input order.
-    return BulkResult(
-        succeeded={i: results[i] for i in order if i in results},
-        failed={i: errors[i] for i in order if i in errors},
-    )
+    succeeded: dict[str, _T] = {}
+    failed: dict[str, BlandError] = {}
+    skipped: dict[str, _T] = {}
+    for item in order:
+        outcome = outcomes[item]
+        if outcome.error is not None:
+            failed[item] = outcome.error
+        else:
+            (skipped if outcome.skipped else succeeded)[item] = cast("_T", outcome.result)
+    return BulkResult(succeeded=succeeded, failed=failed, skipped=skipped)
 
 
 class _Stream(Generic[_T]):
@@ -241,15 +303,15 @@ class _Stream(Generic[_T]):
 
     def __init__(
         self,
-        ids: Iterable[str] | AsyncIterable[str],
-        op: Callable[[str], Awaitable[_T]],
+        source: _IdSource,
+        op: BulkOp[_T],
         concurrency: int,
         on_progress: Callable[[BulkProgress], object] | None,
     ) -> None:
-        self._source = _IdSource(ids)
+        self._source = source
         self._op = op
         self._concurrency = concurrency
-        self._counter = _Counter(self._source.total, on_progress)
+        self._counter = _Counter(source.total, on_progress)
         self._queue: asyncio.Queue[BulkOutcome[_T] | BaseException | None] | None = None
         self._workers: list[asyncio.Task[None]] = []
         self._running = 0
@@ -265,11 +327,8 @@ class _Stream(Generic[_T]):
         queue = self._queue
         try:
             while (item := await self._source.next()) is not None:
-                try:
-                    outcome: BulkOutcome[_T] = BulkOutcome(id=item, result=await self._op(item))
-                except BlandError as exc:
-                    outcome = BulkOutcome(id=item, error=exc)
-                self._counter.record(outcome.ok)
+                outcome = await _outcome(self._op, item)
+                self._counter.record(outcome)
                 await queue.put(outcome)
         except asyncio.CancelledError:
             raise
@@ -304,10 +363,11 @@ class _Stream(Generic[_T]):
 
 def stream_bulk(
     ids: Iterable[str] | AsyncIterable[str],
-    op: Callable[[str], Awaitable[_T]],
+    op: BulkOp[_T],
     *,
     concurrency: int,
     on_progress: Callable[[BulkProgress], object] | None = None,
+    total: int | None = None,
 ) -> AsyncPager[BulkOutcome[_T]]:
     """Like :func:`run_bulk` but yields outcomes as they complete.
 
@@ -315,10 +375,14 @@ def stream_bulk(
     the workers still running.
 
     Raises:
-        InvalidRequestError: ``concurrency`` < 1 or ``ids`` is a single string.
+        InvalidRequestError: ``concurrency`` < 1, ``total`` < 0, or ``ids`` is a single
+            string.
     """
     _check_concurrency(concurrency)
-    stream = _Stream(ids, _persist_through_rate_limits(op), concurrency, on_progress)
+    _check_total(total)
+    stream = _Stream(
+        _IdSource(ids, total), _persist_through_rate_limits(op), concurrency, on_progress
+    )
     pager = AsyncPager(stream.next_batch)
     weakref.finalize(pager, stream.cancel)
     return pager

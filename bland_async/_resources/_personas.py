@@ -6,12 +6,21 @@ import asyncio
 from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Final
 
-from bland_async._bulk import BulkOutcome, BulkProgress, BulkResult, run_bulk, stream_bulk
-from bland_async._converter import drop_unset
+from bland_async._bulk import (
+    BulkOp,
+    BulkOutcome,
+    BulkProgress,
+    BulkResult,
+    Skipped,
+    run_bulk,
+    stream_bulk,
+)
+from bland_async._converter import drop_unset, set_request_id, to_json_value
 from bland_async._errors import (
     APIConnectionError,
     APIStatusError,
     BlandError,
+    InvalidRequestError,
     ResponseValidationError,
 )
 from bland_async._pagination import AsyncPager, page_pager
@@ -35,13 +44,14 @@ from bland_async.models._personas import (
     PersonaSettings,
     PersonaVersion,
 )
+from bland_async.models._release import CONFIG_FIELDS, FieldChange, PersonaDiff
 
 if TYPE_CHECKING:
     import builtins
 
     from bland_async._transport import Transport
 
-__all__ = ["AsyncPersonaInbound", "AsyncPersonaVersions", "AsyncPersonas"]
+__all__ = ["AsyncPersonaInbound", "AsyncPersonaVersions", "AsyncPersonas", "persona_diff"]
 
 _PERSONAS: Final = "/v1/personas"
 _PERSONA: Final = "/v1/personas/{persona_id}"
@@ -309,8 +319,13 @@ class AsyncPersonas(Resource):
             params={"force": True} if force else None,
         )
 
-    async def promote(self, persona_id: str) -> Persona:
+    async def promote(self, persona_id: str, *, only_if_changed: bool = False) -> Persona:
         """Promote the persona's current draft to a new production version.
+
+        With ``only_if_changed=True`` the persona is read first (one GET), and when its
+        draft's configuration equals production's (see :meth:`diff`), or it has no draft,
+        that persona is returned and no promotion is sent. Rerunning a release after a
+        crash therefore promotes only what is still pending.
 
         The previous production version is archived; the draft stays as it is. Promote
         is not idempotent, so it is never resent blindly:
@@ -343,6 +358,21 @@ class AsyncPersonas(Resource):
             ResponseValidationError: The answer and the re-reads could not be read
                 (``may_have_been_applied=True``).
         """
+        check_instance("only_if_changed", only_if_changed, bool)
+        if only_if_changed:
+            result = await self._promote_if_changed(persona_id)
+            return result.value if isinstance(result, Skipped) else result
+        return await self._promote(persona_id)
+
+    async def _promote_if_changed(self, persona_id: str) -> Persona | Skipped[Persona]:
+        """Promote unless the draft equals production; then the persona read, as skipped."""
+        persona = await self.get(persona_id)
+        if not persona_diff(persona).changed:
+            return Skipped(persona)
+        return await self._promote(persona_id)
+
+    async def _promote(self, persona_id: str) -> Persona:
+        """Send the promotion and reconcile (the contract is :meth:`promote`'s)."""
         transport = self._transport
         policy = transport.options.retry_policy
         rounds = transport.options.max_retries + 1
@@ -413,6 +443,8 @@ class AsyncPersonas(Resource):
         *,
         concurrency: int = 16,
         on_progress: Callable[[BulkProgress], object] | None = None,
+        only_if_changed: bool = False,
+        total: int | None = None,
     ) -> BulkResult[Persona]:
         """Promote many personas concurrently and report every outcome.
 
@@ -425,17 +457,29 @@ class AsyncPersonas(Resource):
             ids: Persona ids (a list, any iterable, or an async iterable).
             concurrency: Promotions in flight at once (default 16).
             on_progress: Called after each id finishes with a ``BulkProgress``
-                (``done``, ``succeeded``, ``failed``, ``total``); an exception it raises
-                stops the job.
+                (``done``, ``succeeded``, ``failed``, ``skipped``, ``total``,
+                ``elapsed``, ``rate``); an exception it raises stops the job.
+            only_if_changed: Read each persona first and leave it alone (in
+                ``skipped``) when its draft equals production; a rerun of a finished
+                release sends no promotion.
+            total: How many ids to expect, for progress over an iterable without
+                ``len()`` (a generator); a sized input reports its own size.
 
         Returns:
-            ``BulkResult`` with ``succeeded`` (id -> Persona) and ``failed``
-            (id -> error), both in input order.
+            ``BulkResult`` with ``succeeded`` (id -> Persona), ``failed`` (id -> error)
+            and ``skipped`` (id -> Persona read), each in input order.
 
         Raises:
-            InvalidRequestError: ``concurrency`` < 1, or ``ids`` is a single string.
+            InvalidRequestError: ``concurrency`` < 1, ``total`` < 0, or ``ids`` is a
+                single string.
         """
-        return await run_bulk(ids, self.promote, concurrency=concurrency, on_progress=on_progress)
+        return await run_bulk(
+            ids,
+            self._bulk_op(only_if_changed),
+            concurrency=concurrency,
+            on_progress=on_progress,
+            total=total,
+        )
 
     def promote_each(
         self,
@@ -443,19 +487,153 @@ class AsyncPersonas(Resource):
         *,
         concurrency: int = 16,
         on_progress: Callable[[BulkProgress], object] | None = None,
+        only_if_changed: bool = False,
+        total: int | None = None,
     ) -> AsyncPager[BulkOutcome[Persona]]:
         """Promote many personas, yielding each outcome as it completes.
 
-        Like :meth:`promote_many`, but memory stays bounded by ``concurrency`` rather
-        than by the number of ids (which may come from a generator): nothing is kept
-        after an outcome is yielded except the set of ids already seen (to promote
-        duplicates once). Work starts on the first iteration; dropping the iterator
-        cancels the promotions still in flight.
+        Like :meth:`promote_many` (the same arguments), but memory stays bounded by
+        ``concurrency`` rather than by the number of ids (which may come from a
+        generator): nothing is kept after an outcome is yielded except the set of ids
+        already seen (to promote duplicates once). An outcome left alone by
+        ``only_if_changed`` has ``skipped=True``. Work starts on the first iteration;
+        dropping the iterator cancels the promotions still in flight.
 
         Raises:
-            InvalidRequestError: ``concurrency`` < 1, or ``ids`` is a single string.
+            InvalidRequestError: ``concurrency`` < 1, ``total`` < 0, or ``ids`` is a
+                single string.
         """
-        return stream_bulk(ids, self.promote, concurrency=concurrency, on_progress=on_progress)
+        return stream_bulk(
+            ids,
+            self._bulk_op(only_if_changed),
+            concurrency=concurrency,
+            on_progress=on_progress,
+            total=total,
+        )
+
+    def _bulk_op(self, only_if_changed: bool) -> BulkOp[Persona]:
+        check_instance("only_if_changed", only_if_changed, bool)
+        return self._promote_if_changed if only_if_changed else self._promote
+
+    async def diff(self, persona_id: str) -> PersonaDiff:
+        """Compare the persona's production and draft configuration (one GET).
+
+        The configuration is the version-level fields a promotion copies:
+        ``orchestration_prompt``, ``personality_prompt``, ``pathway_conditions``,
+        ``kb_ids``, ``call_config`` and ``default_tools``. They compare by value (a list
+        or object whole; ``None`` equals a missing value).
+
+        Returns:
+            ``PersonaDiff``: ``changed`` tells whether promoting would change
+            production; ``changes`` maps each differing field to a ``FieldChange``
+            (``production``, ``draft``), values as the API's JSON.
+
+        Raises:
+            PersonaNotFoundError: The persona does not exist.
+        """
+        persona = await self.get(persona_id)
+        result = persona_diff(persona)
+        set_request_id(result, persona.request_id)
+        return result
+
+    async def reset_draft(self, persona_id: str) -> Persona:
+        """Discard the draft's edits: write production's configuration onto the draft.
+
+        Reads the persona (P3), then updates it (P4) with production's configuration
+        fields and the persona's current ``name``; production is not touched. Afterwards
+        :meth:`diff` shows no changes. Safe to retry (an update is idempotent).
+
+        Returns:
+            The updated persona.
+
+        Raises:
+            InvalidRequestError: The persona has no production version to reset to.
+            NoDraftVersionError: The persona has no draft.
+            PersonaNotFoundError: The persona does not exist.
+        """
+        persona = await self.get(persona_id)
+        production = persona.current_production_version
+        if production is None:
+            raise InvalidRequestError(
+                f"persona {persona_id} has no production version to reset the draft to"
+            )
+        return await self._write_draft(persona, production)
+
+    async def rollback(self, persona_id: str, version_id: str) -> Persona:
+        """Make an earlier version's configuration live again, as a new production version.
+
+        Reads the target version (P10) and the persona, writes the target's
+        configuration onto the draft (P4, with the persona's current ``name``), checks
+        the draft took it, then promotes with all of :meth:`promote`'s reconciliation:
+        a flaky network never yields two new production versions for one call. The
+        draft keeps the target's configuration afterwards.
+
+        Args:
+            persona_id: The persona.
+            version_id: The version (usually an archived one) to return to.
+
+        Returns:
+            The persona, whose production version has the target's configuration and a
+            new ``version_number``.
+
+        Raises:
+            VersionNotFoundError: No such version of this persona.
+            NoDraftVersionError: The persona has no draft to write to.
+            BlandError: The update did not leave the draft with the target's
+                configuration (nothing was promoted).
+            APIConnectionError, InternalServerError, ...: As :meth:`promote`.
+        """
+        target = await self.versions.get(persona_id, version_id)
+        persona = await self.get(persona_id)
+        updated = await self._write_draft(persona, target)
+        draft = updated.current_draft_version
+        left = [
+            field
+            for field in CONFIG_FIELDS
+            if draft is None or _config_value(draft, field) != _config_value(target, field)
+        ]
+        if left:
+            raise BlandError(
+                f"rollback of persona {persona_id} to version {version_id}: after the "
+                f"update the draft still differs in {', '.join(left)}; nothing was promoted"
+            )
+        return await self._promote(persona_id)
+
+    async def _write_draft(self, persona: Persona, source: PersonaVersion) -> Persona:
+        """PATCH ``source``'s configuration onto the persona's draft (``None`` clears)."""
+        body: dict[str, object] = {"name": persona.name}
+        body.update((field, _config_value(source, field)) for field in CONFIG_FIELDS)
+        return await self._call(
+            "PATCH", _PERSONA, Persona, path={"persona_id": persona.id}, json=body
+        )
+
+
+def persona_diff(persona: Persona) -> PersonaDiff:
+    """Compare a persona's production and draft configuration, without a request.
+
+    A missing version compares as all values ``None``; a persona without a draft has
+    nothing to promote, so its diff is empty.
+    """
+    production = persona.current_production_version
+    draft = persona.current_draft_version
+    changes: dict[str, FieldChange] = {}
+    if draft is not None:
+        for field in CONFIG_FIELDS:
+            live = _config_value(production, field)
+            staged = _config_value(draft, field)
+            if live != staged:
+                changes[field] = FieldChange(production=live, draft=staged)
+    return PersonaDiff(
+        persona_id=persona.id,
+        production_version_id=production.id if production is not None else None,
+        draft_version_id=draft.id if draft is not None else None,
+        changes=changes,
+    )
+
+
+def _config_value(version: PersonaVersion | None, field: str) -> object:
+    """One configuration field of a version as the API's JSON (``None`` when absent)."""
+    return None if version is None else to_json_value(getattr(version, field))
 
 
 def _fate_of(exc: APIConnectionError | APIStatusError) -> Fate:

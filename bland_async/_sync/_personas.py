@@ -32,6 +32,7 @@ if TYPE_CHECKING:
         PersonaSettings,
         PersonaVersion,
     )
+    from bland_async.models._release import PersonaDiff
 
 
 __all__ = ["PersonaInbound", "PersonaVersions", "Personas"]
@@ -257,8 +258,13 @@ class Personas(SyncResource):
         """
         return self._runtime.call(self._async.delete, persona_id, force=force)
 
-    def promote(self, persona_id: str) -> Persona:
+    def promote(self, persona_id: str, *, only_if_changed: bool = False) -> Persona:
         """Promote the persona's current draft to a new production version.
+
+        With ``only_if_changed=True`` the persona is read first (one GET), and when its
+        draft's configuration equals production's (see :meth:`diff`), or it has no draft,
+        that persona is returned and no promotion is sent. Rerunning a release after a
+        crash therefore promotes only what is still pending.
 
         The previous production version is archived; the draft stays as it is. Promote
         is not idempotent, so it is never resent blindly:
@@ -291,7 +297,7 @@ class Personas(SyncResource):
             ResponseValidationError: The answer and the re-reads could not be read
                 (``may_have_been_applied=True``).
         """
-        return self._runtime.call(self._async.promote, persona_id)
+        return self._runtime.call(self._async.promote, persona_id, only_if_changed=only_if_changed)
 
     def promote_many(
         self,
@@ -299,6 +305,8 @@ class Personas(SyncResource):
         *,
         concurrency: int = 16,
         on_progress: Callable[[BulkProgress], object] | None = None,
+        only_if_changed: bool = False,
+        total: int | None = None,
     ) -> BulkResult[Persona]:
         """Promote many personas concurrently and report every outcome.
 
@@ -311,18 +319,29 @@ class Personas(SyncResource):
             ids: Persona ids (a list, any iterable, or an async iterable).
             concurrency: Promotions in flight at once (default 16).
             on_progress: Called after each id finishes with a ``BulkProgress``
-                (``done``, ``succeeded``, ``failed``, ``total``); an exception it raises
-                stops the job.
+                (``done``, ``succeeded``, ``failed``, ``skipped``, ``total``,
+                ``elapsed``, ``rate``); an exception it raises stops the job.
+            only_if_changed: Read each persona first and leave it alone (in
+                ``skipped``) when its draft equals production; a rerun of a finished
+                release sends no promotion.
+            total: How many ids to expect, for progress over an iterable without
+                ``len()`` (a generator); a sized input reports its own size.
 
         Returns:
-            ``BulkResult`` with ``succeeded`` (id -> Persona) and ``failed``
-            (id -> error), both in input order.
+            ``BulkResult`` with ``succeeded`` (id -> Persona), ``failed`` (id -> error)
+            and ``skipped`` (id -> Persona read), each in input order.
 
         Raises:
-            InvalidRequestError: ``concurrency`` < 1, or ``ids`` is a single string.
+            InvalidRequestError: ``concurrency`` < 1, ``total`` < 0, or ``ids`` is a
+                single string.
         """
         return self._runtime.call(
-            self._async.promote_many, ids, concurrency=concurrency, on_progress=on_progress
+            self._async.promote_many,
+            ids,
+            concurrency=concurrency,
+            on_progress=on_progress,
+            only_if_changed=only_if_changed,
+            total=total,
         )
 
     def promote_each(
@@ -331,19 +350,90 @@ class Personas(SyncResource):
         *,
         concurrency: int = 16,
         on_progress: Callable[[BulkProgress], object] | None = None,
+        only_if_changed: bool = False,
+        total: int | None = None,
     ) -> SyncPager[BulkOutcome[Persona]]:
         """Promote many personas, yielding each outcome as it completes.
 
-        Like :meth:`promote_many`, but memory stays bounded by ``concurrency`` rather
-        than by the number of ids (which may come from a generator): nothing is kept
-        after an outcome is yielded except the set of ids already seen (to promote
-        duplicates once). Work starts on the first iteration; dropping the iterator
-        cancels the promotions still in flight.
+        Like :meth:`promote_many` (the same arguments), but memory stays bounded by
+        ``concurrency`` rather than by the number of ids (which may come from a
+        generator): nothing is kept after an outcome is yielded except the set of ids
+        already seen (to promote duplicates once). An outcome left alone by
+        ``only_if_changed`` has ``skipped=True``. Work starts on the first iteration;
+        dropping the iterator cancels the promotions still in flight.
 
         Raises:
-            InvalidRequestError: ``concurrency`` < 1, or ``ids`` is a single string.
+            InvalidRequestError: ``concurrency`` < 1, ``total`` < 0, or ``ids`` is a
+                single string.
         """
         return SyncPager(
             self._runtime,
-            self._async.promote_each(ids, concurrency=concurrency, on_progress=on_progress),
+            self._async.promote_each(
+                ids,
+                concurrency=concurrency,
+                on_progress=on_progress,
+                only_if_changed=only_if_changed,
+                total=total,
+            ),
         )
+
+    def diff(self, persona_id: str) -> PersonaDiff:
+        """Compare the persona's production and draft configuration (one GET).
+
+        The configuration is the version-level fields a promotion copies:
+        ``orchestration_prompt``, ``personality_prompt``, ``pathway_conditions``,
+        ``kb_ids``, ``call_config`` and ``default_tools``. They compare by value (a list
+        or object whole; ``None`` equals a missing value).
+
+        Returns:
+            ``PersonaDiff``: ``changed`` tells whether promoting would change
+            production; ``changes`` maps each differing field to a ``FieldChange``
+            (``production``, ``draft``), values as the API's JSON.
+
+        Raises:
+            PersonaNotFoundError: The persona does not exist.
+        """
+        return self._runtime.call(self._async.diff, persona_id)
+
+    def reset_draft(self, persona_id: str) -> Persona:
+        """Discard the draft's edits: write production's configuration onto the draft.
+
+        Reads the persona (P3), then updates it (P4) with production's configuration
+        fields and the persona's current ``name``; production is not touched. Afterwards
+        :meth:`diff` shows no changes. Safe to retry (an update is idempotent).
+
+        Returns:
+            The updated persona.
+
+        Raises:
+            InvalidRequestError: The persona has no production version to reset to.
+            NoDraftVersionError: The persona has no draft.
+            PersonaNotFoundError: The persona does not exist.
+        """
+        return self._runtime.call(self._async.reset_draft, persona_id)
+
+    def rollback(self, persona_id: str, version_id: str) -> Persona:
+        """Make an earlier version's configuration live again, as a new production version.
+
+        Reads the target version (P10) and the persona, writes the target's
+        configuration onto the draft (P4, with the persona's current ``name``), checks
+        the draft took it, then promotes with all of :meth:`promote`'s reconciliation:
+        a flaky network never yields two new production versions for one call. The
+        draft keeps the target's configuration afterwards.
+
+        Args:
+            persona_id: The persona.
+            version_id: The version (usually an archived one) to return to.
+
+        Returns:
+            The persona, whose production version has the target's configuration and a
+            new ``version_number``.
+
+        Raises:
+            VersionNotFoundError: No such version of this persona.
+            NoDraftVersionError: The persona has no draft to write to.
+            BlandError: The update did not leave the draft with the target's
+                configuration (nothing was promoted).
+            APIConnectionError, InternalServerError, ...: As :meth:`promote`.
+        """
+        return self._runtime.call(self._async.rollback, persona_id, version_id)

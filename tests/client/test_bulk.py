@@ -205,7 +205,7 @@ async def test_bad_bulk_arguments(fake: FakeBland, bland: AsyncBlandClient) -> N
     assert fake.requests == []
     empty = await bland.personas.promote_many([])
     assert (empty.succeeded, empty.failed) == ({}, {})
-    assert repr(empty) == "BulkResult(succeeded=0, failed=0)"
+    assert repr(empty) == "BulkResult(succeeded=0, failed=0, skipped=0)"
 
 
 async def test_bulk_gives_up_on_a_server_that_always_refuses(
