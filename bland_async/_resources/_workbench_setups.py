@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Final
 
+from bland_async._bulk import BulkProgress, BulkResult, run_bulk
 from bland_async._converter import drop_unset
-from bland_async._errors import InvalidRequestError
+from bland_async._errors import InvalidRequestError, VersionNotEditableError
 from bland_async._resources._eval_run_body import RUN_MODES, RunModeValue
 from bland_async._resources._evals_base import (
     EvalsResource,
@@ -179,31 +180,182 @@ class AsyncWorkbenchSetupVersions(EvalsResource):
             NotFoundError: The setup or version does not exist.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        check_name(name)
-        check_str("description", description, nullable=True)
-        check_int_range("pass_threshold_pct", pass_threshold_pct, 0, 100, nullable=True)
-        check_one_of("run_mode", run_mode, RUN_MODES)
-        check_str("default_test_config_id", default_test_config_id, min_len=1, nullable=True)
-        check_str_list("default_call_ids", default_call_ids, max_items=MAX_CALL_IDS, item_min_len=1)
-        if not isinstance(attached_agents, Unset):
-            check_setup_agents(attached_agents)
+        body = _version_body(
+            name=name,
+            description=description,
+            attached_agents=attached_agents,
+            pass_threshold_pct=pass_threshold_pct,
+            run_mode=run_mode,
+            default_test_config_id=default_test_config_id,
+            default_call_ids=default_call_ids,
+        )
+        return await self._patch(setup_id, version_id, body)
+
+    async def _patch(
+        self, setup_id: str, version_id: str, body: dict[str, object]
+    ) -> WorkbenchSetupVersion:
         return await self._call(
             "PATCH",
             _VERSION,
             WorkbenchSetupVersion,
             path={"setup_id": setup_id, "version_id": version_id},
-            json=drop_unset(
-                {
-                    "name": name,
-                    "description": description,
-                    "attached_agents": attached_agents,
-                    "pass_threshold_pct": pass_threshold_pct,
-                    "run_mode": run_mode,
-                    "default_test_config_id": default_test_config_id,
-                    "default_call_ids": default_call_ids,
-                }
-            ),
+            json=body,
         )
+
+    async def _edit(
+        self, setup_id: str, version_id: str, body: dict[str, object]
+    ) -> WorkbenchSetupVersion:
+        try:
+            return await self._patch(setup_id, version_id, body)
+        except VersionNotEditableError:
+            pass  # refused, so nothing was applied: fork the published version instead
+        fork = await self.create(setup_id, from_version_id=version_id)
+        return await self._patch(setup_id, fork.id, body)
+
+    async def edit(
+        self,
+        setup_id: str,
+        version_id: str,
+        *,
+        name: str | Unset = UNSET,
+        description: str | Unset | None = UNSET,
+        attached_agents: Sequence[AttachedAgent] | Unset = UNSET,
+        pass_threshold_pct: int | Unset | None = UNSET,
+        run_mode: RunModeValue | Unset = UNSET,
+        default_test_config_id: str | Unset | None = UNSET,
+        default_call_ids: Sequence[str] | Unset = UNSET,
+    ) -> WorkbenchSetupVersion:
+        """Change a version whatever its state: update it, or fork it and update the fork.
+
+        An ``editable`` version is updated in place (one PATCH). A published
+        (``archived``) one cannot be, so the API refuses the PATCH; then a new editable
+        version is forked from it (``create(from_version_id=...)``) and the fork is
+        updated. Compare ``result.id`` with ``version_id`` to tell which happened. The
+        arguments are :meth:`update`'s, checked before anything is sent.
+
+        The fork is a create: after a failure that may have reached the server it is
+        not resent (that could leave two forks) and the error has
+        ``may_have_been_applied=True``.
+
+        Returns:
+            The version edited: ``version_id`` itself, or the new fork.
+
+        Raises:
+            InvalidRequestError: An argument breaks a documented limit.
+            NotFoundError: The setup or version does not exist.
+            EvalsDisabledError: Evals is not enabled for the organization.
+        """
+        body = _version_body(
+            name=name,
+            description=description,
+            attached_agents=attached_agents,
+            pass_threshold_pct=pass_threshold_pct,
+            run_mode=run_mode,
+            default_test_config_id=default_test_config_id,
+            default_call_ids=default_call_ids,
+        )
+        return await self._edit(setup_id, version_id, body)
+
+    async def update_many(
+        self,
+        setup_id: str,
+        version_ids: Iterable[str] | AsyncIterable[str],
+        *,
+        name: str | Unset = UNSET,
+        description: str | Unset | None = UNSET,
+        attached_agents: Sequence[AttachedAgent] | Unset = UNSET,
+        pass_threshold_pct: int | Unset | None = UNSET,
+        run_mode: RunModeValue | Unset = UNSET,
+        default_test_config_id: str | Unset | None = UNSET,
+        default_call_ids: Sequence[str] | Unset = UNSET,
+        fork_archived: bool = False,
+        concurrency: int = 16,
+        on_progress: Callable[[BulkProgress], object] | None = None,
+        total: int | None = None,
+    ) -> BulkResult[WorkbenchSetupVersion]:
+        """Apply the same change to many versions of a setup concurrently.
+
+        The bulk contract of ``personas.promote_many``: at most ``concurrency``
+        updates in flight, one failure recorded in ``failed`` without cancelling the
+        others, duplicate ids done once, 429 pauses shared by the whole client. The
+        fields are :meth:`update`'s and are checked once, before anything is sent.
+
+        Args:
+            setup_id: The workbench setup.
+            version_ids: The versions to change (any iterable or async iterable).
+            name: As in :meth:`update` (1 to 200 characters).
+            description: As in :meth:`update` (``None`` clears it).
+            attached_agents: As in :meth:`update` (replaces the whole list).
+            pass_threshold_pct: As in :meth:`update` (0 to 100; ``None`` clears it).
+            run_mode: As in :meth:`update`.
+            default_test_config_id: As in :meth:`update` (``None`` clears it).
+            default_call_ids: As in :meth:`update` (replaces the list).
+            fork_archived: ``False`` (default): a published version fails with
+                ``VersionNotEditableError``. ``True``: it is forked and the fork
+                updated, as :meth:`edit` does (``succeeded`` then maps the given id to
+                the fork).
+            concurrency: Updates in flight at once (default 16).
+            on_progress: Called after each id with a ``BulkProgress``.
+            total: How many ids to expect, for progress over a generator.
+
+        Returns:
+            ``BulkResult`` with ``succeeded`` (version id -> the version changed) and
+            ``failed`` (version id -> error), in input order.
+
+        Raises:
+            InvalidRequestError: A field breaks a documented limit, ``concurrency`` < 1
+                or ``version_ids`` is a single string.
+        """
+        body = _version_body(
+            name=name,
+            description=description,
+            attached_agents=attached_agents,
+            pass_threshold_pct=pass_threshold_pct,
+            run_mode=run_mode,
+            default_test_config_id=default_test_config_id,
+            default_call_ids=default_call_ids,
+        )
+        check_instance("fork_archived", fork_archived, bool)
+        change = self._edit if fork_archived else self._patch
+
+        async def op(version_id: str) -> WorkbenchSetupVersion:
+            return await change(setup_id, version_id, body)
+
+        return await run_bulk(
+            version_ids, op, concurrency=concurrency, on_progress=on_progress, total=total
+        )
+
+
+def _version_body(
+    *,
+    name: object,
+    description: object,
+    attached_agents: object,
+    pass_threshold_pct: object,
+    run_mode: object,
+    default_test_config_id: object,
+    default_call_ids: object,
+) -> dict[str, object]:
+    """Check and build the body that updates a setup version."""
+    check_name(name)
+    check_str("description", description, nullable=True)
+    check_int_range("pass_threshold_pct", pass_threshold_pct, 0, 100, nullable=True)
+    check_one_of("run_mode", run_mode, RUN_MODES)
+    check_str("default_test_config_id", default_test_config_id, min_len=1, nullable=True)
+    check_str_list("default_call_ids", default_call_ids, max_items=MAX_CALL_IDS, item_min_len=1)
+    if not isinstance(attached_agents, Unset):
+        check_setup_agents(attached_agents)
+    return drop_unset(
+        {
+            "name": name,
+            "description": description,
+            "attached_agents": attached_agents,
+            "pass_threshold_pct": pass_threshold_pct,
+            "run_mode": run_mode,
+            "default_test_config_id": default_test_config_id,
+            "default_call_ids": default_call_ids,
+        }
+    )
 
 
 def check_setup_agents(agents: object) -> None:

@@ -11,8 +11,9 @@ from bland_async._sync_runtime import SyncPager, SyncResource
 from bland_async._types import UNSET
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
 
+    from bland_async._bulk import BulkProgress, BulkResult
     from bland_async._resources._eval_run_body import RunModeValue
     from bland_async._resources._workbench_setups import (
         AsyncWorkbenchSetups,
@@ -173,6 +174,119 @@ class WorkbenchSetupVersions(SyncResource):
             run_mode=run_mode,
             default_test_config_id=default_test_config_id,
             default_call_ids=default_call_ids,
+        )
+
+    def edit(
+        self,
+        setup_id: str,
+        version_id: str,
+        *,
+        name: str | Unset = UNSET,
+        description: str | Unset | None = UNSET,
+        attached_agents: Sequence[AttachedAgent] | Unset = UNSET,
+        pass_threshold_pct: int | Unset | None = UNSET,
+        run_mode: RunModeValue | Unset = UNSET,
+        default_test_config_id: str | Unset | None = UNSET,
+        default_call_ids: Sequence[str] | Unset = UNSET,
+    ) -> WorkbenchSetupVersion:
+        """Change a version whatever its state: update it, or fork it and update the fork.
+
+        An ``editable`` version is updated in place (one PATCH). A published
+        (``archived``) one cannot be, so the API refuses the PATCH; then a new editable
+        version is forked from it (``create(from_version_id=...)``) and the fork is
+        updated. Compare ``result.id`` with ``version_id`` to tell which happened. The
+        arguments are :meth:`update`'s, checked before anything is sent.
+
+        The fork is a create: after a failure that may have reached the server it is
+        not resent (that could leave two forks) and the error has
+        ``may_have_been_applied=True``.
+
+        Returns:
+            The version edited: ``version_id`` itself, or the new fork.
+
+        Raises:
+            InvalidRequestError: An argument breaks a documented limit.
+            NotFoundError: The setup or version does not exist.
+            EvalsDisabledError: Evals is not enabled for the organization.
+        """
+        return self._runtime.call(
+            self._async.edit,
+            setup_id,
+            version_id,
+            name=name,
+            description=description,
+            attached_agents=attached_agents,
+            pass_threshold_pct=pass_threshold_pct,
+            run_mode=run_mode,
+            default_test_config_id=default_test_config_id,
+            default_call_ids=default_call_ids,
+        )
+
+    def update_many(
+        self,
+        setup_id: str,
+        version_ids: Iterable[str] | AsyncIterable[str],
+        *,
+        name: str | Unset = UNSET,
+        description: str | Unset | None = UNSET,
+        attached_agents: Sequence[AttachedAgent] | Unset = UNSET,
+        pass_threshold_pct: int | Unset | None = UNSET,
+        run_mode: RunModeValue | Unset = UNSET,
+        default_test_config_id: str | Unset | None = UNSET,
+        default_call_ids: Sequence[str] | Unset = UNSET,
+        fork_archived: bool = False,
+        concurrency: int = 16,
+        on_progress: Callable[[BulkProgress], object] | None = None,
+        total: int | None = None,
+    ) -> BulkResult[WorkbenchSetupVersion]:
+        """Apply the same change to many versions of a setup concurrently.
+
+        The bulk contract of ``personas.promote_many``: at most ``concurrency``
+        updates in flight, one failure recorded in ``failed`` without cancelling the
+        others, duplicate ids done once, 429 pauses shared by the whole client. The
+        fields are :meth:`update`'s and are checked once, before anything is sent.
+
+        Args:
+            setup_id: The workbench setup.
+            version_ids: The versions to change (any iterable or async iterable).
+            name: As in :meth:`update` (1 to 200 characters).
+            description: As in :meth:`update` (``None`` clears it).
+            attached_agents: As in :meth:`update` (replaces the whole list).
+            pass_threshold_pct: As in :meth:`update` (0 to 100; ``None`` clears it).
+            run_mode: As in :meth:`update`.
+            default_test_config_id: As in :meth:`update` (``None`` clears it).
+            default_call_ids: As in :meth:`update` (replaces the list).
+            fork_archived: ``False`` (default): a published version fails with
+                ``VersionNotEditableError``. ``True``: it is forked and the fork
+                updated, as :meth:`edit` does (``succeeded`` then maps the given id to
+                the fork).
+            concurrency: Updates in flight at once (default 16).
+            on_progress: Called after each id with a ``BulkProgress``.
+            total: How many ids to expect, for progress over a generator.
+
+        Returns:
+            ``BulkResult`` with ``succeeded`` (version id -> the version changed) and
+            ``failed`` (version id -> error), in input order.
+
+        Raises:
+            InvalidRequestError: A field breaks a documented limit, ``concurrency`` < 1
+                or ``version_ids`` is a single string.
+        """
+        return self._runtime.call(
+            self._async.update_many,
+            setup_id,
+            version_ids,
+            name=name,
+            description=description,
+            attached_agents=attached_agents,
+            pass_threshold_pct=pass_threshold_pct,
+            run_mode=run_mode,
+            default_test_config_id=default_test_config_id,
+            default_call_ids=default_call_ids,
+            fork_archived=fork_archived,
+            concurrency=concurrency,
+            on_progress=on_progress,
+            total=total,
         )
 
 
