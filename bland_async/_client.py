@@ -70,12 +70,7 @@ class AsyncBlandClient:
             max_concurrency=max_concurrency,
             retry_policy=retry_policy,
         )
-        holder = SessionHolder(
-            session,
-            max_concurrency=max_concurrency,
-            default_headers=client_headers(options.api_key),
-        )
-        self._setup(options, Shared(holder, RateLimitGate(), CallCounters()))
+        self._setup(options, _new_shared(options, session))
 
     def _setup(self, options: ClientOptions, shared: Shared, *, owner: bool = True) -> None:
         self._options = options
@@ -170,8 +165,34 @@ class AsyncBlandClient:
     ) -> None:
         await self.aclose()
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickle as configuration: the copy opens a session of its own on first use.
+
+        The pickle holds the options, the API key among them (treat it as a secret).
+        A borrowed ``session=`` is not carried over, and a ``with_options`` copy
+        unpickles as an independent client with the copy's options.
+        """
+        return (_from_options, (type(self), self._options))
+
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}(base_url={self._options.base_url!r}, "
             f"max_retries={self._options.max_retries}, timeout={self._options.timeout!r})"
         )
+
+
+def _new_shared(options: ClientOptions, session: aiohttp.ClientSession | None) -> Shared:
+    """What a client and its ``with_options`` copies share: session, 429 pause, counters."""
+    holder = SessionHolder(
+        session,
+        max_concurrency=options.max_concurrency,
+        default_headers=client_headers(options.api_key),
+    )
+    return Shared(holder, RateLimitGate(), CallCounters())
+
+
+def _from_options(cls: type[AsyncBlandClient], options: ClientOptions) -> AsyncBlandClient:
+    """Unpickle a client: a new one from ``options``, with nothing shared."""
+    client = object.__new__(cls)
+    client._setup(options, _new_shared(options, None))
+    return client

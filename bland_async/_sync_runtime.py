@@ -504,6 +504,16 @@ class SyncClient(SyncResource):
         if not self._async._release_copy():
             self._runtime.close()
 
+    def _bind(self, runtime: SyncRuntime, async_client: AsyncBlandClient) -> None:
+        raise NotImplementedError  # generated in each client class
+
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickle as configuration: the copy starts its own loop thread and session lazily.
+
+        The pickle holds the options, the API key among them (treat it as a secret).
+        """
+        return (_unpickle_client, (type(self), self._async))
+
     def __repr__(self) -> str:
         text = repr(self._async)
         prefix = type(self._async).__name__
@@ -555,3 +565,10 @@ class SyncPager(Generic[_T]):
             BlandError: The request failed, or the client is closed.
         """
         return self._runtime.call(self._pager[0].next_page)
+
+
+def _unpickle_client(cls: type[SyncClient], async_client: AsyncBlandClient) -> SyncClient:
+    """Unpickle a sync client around the (already unpickled, fresh) async client."""
+    client = object.__new__(cls)
+    client._bind(SyncRuntime(async_client), async_client)
+    return client

@@ -94,7 +94,7 @@ DOCSTRING_REWRITES: Final[dict[tuple[str, str | None], tuple[tuple[str, str], ..
 }
 
 #: Dunders that are not forwarded (the generated scaffolding and sync bases supply them).
-IGNORED_DUNDERS: Final = frozenset({"__init__", "__repr__", "__str__"})
+IGNORED_DUNDERS: Final = frozenset({"__init__", "__reduce__", "__repr__", "__str__"})
 _ASYNC_CLASS: Final = re.compile(r"Async[A-Z]\w*")
 #: Names with no sync meaning in a return annotation (a top-level ``AsyncPager[X]`` is
 #: mapped, and ``Self`` is only for ``__aenter__``).
