@@ -1,9 +1,10 @@
 """The demo behind ``python -m bland_async demo``: a bulk promotion against the fake.
 
-It starts the embedded fake Bland server, seeds personas whose drafts changed (plus a few
-ids that will fail), makes the server rate-limit some requests, promotes everything
-concurrently with a live progress line, edits a draft workbench setup version, and
-prints what happened.
+It starts the embedded fake Bland server, seeds personas (3 in 10 with an edited draft,
+plus ids that will be skipped or fail), makes the server rate-limit some requests, and
+walks a release: diff one persona, promote only the changed ones concurrently with a
+live progress line, rerun the release (everything skipped), roll one persona back, and
+edit a published workbench setup version by forking it.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ import time
 from typing import TYPE_CHECKING, TextIO
 
 from bland_async._client import AsyncBlandClient
-from bland_async.models import AttachedAgent
 from bland_async.testing import FakeBland, Fault
 
 if TYPE_CHECKING:
     from bland_async._bulk import BulkProgress
+    from bland_async.models import WorkbenchSetupVersion
 
 __all__ = ["run_demo"]
 
@@ -29,7 +30,6 @@ class _ProgressLine:
         self._out = out
         self._tty = out.isatty()
         self._last = 0.0
-        self._start = time.perf_counter()
 
     def __call__(self, progress: BulkProgress) -> None:
         now = time.perf_counter()
@@ -41,14 +41,19 @@ class _ProgressLine:
         pct = 100 * progress.done / total if total else 100.0
         line = (
             f"  promoting: {progress.done}/{total} ({pct:5.1f}%)  "
-            f"ok={progress.succeeded} failed={progress.failed}  "
-            f"{progress.done / max(now - self._start, 1e-9):,.0f}/s"
+            f"promoted={progress.succeeded} skipped={progress.skipped} "
+            f"failed={progress.failed}  {progress.rate:,.0f}/s"
         )
         if self._tty:
             self._out.write("\r" + line + ("\n" if finished else ""))
         else:
             self._out.write(line + "\n")
         self._out.flush()
+
+
+def _changed(index: int) -> bool:
+    """Which seeded personas get an edited draft: 3 in every 10."""
+    return index % 10 < 3
 
 
 async def run_demo(
@@ -71,15 +76,22 @@ async def run_demo(
         ids = [
             fake.seed_persona(
                 name=f"Persona {i:05d}",
-                draft_changes={"personality_prompt": f"Prompt revision {i}"},
+                personality_prompt="You are a helpful assistant.",
+                draft_changes=(
+                    {"personality_prompt": f"You are a concise assistant (rev {i})."}
+                    if _changed(i)
+                    else None
+                ),
             )["id"]
             for i in range(personas)
         ]
+        changed = sum(_changed(i) for i in range(personas))
         no_draft = fake.seed_persona(name="Never drafted", with_draft=False)["id"]
-        bad_ids = ["00000000-0000-4000-8000-000000000000", no_draft]
+        missing = "00000000-0000-4000-8000-000000000000"
+        release = [*ids, no_draft, missing]
         say(
-            f"seeded {personas} personas with changed drafts (+{len(bad_ids)} ids that will "
-            f"fail) in {time.perf_counter() - seeded:.2f}s"
+            f"seeded {personas} personas, {changed} with an edited draft, plus one without a "
+            f"draft and one id that does not exist ({time.perf_counter() - seeded:.2f}s)"
         )
         if rate_limit_every:
             fake.inject(
@@ -90,61 +102,100 @@ async def run_demo(
             say(f"the server answers 429 (Retry-After: 0.05) to every {rate_limit_every}th promote")
 
         async with AsyncBlandClient(api_key=fake.api_key, base_url=fake.url) as bland:
-            say(f"\n1. promote_many: {len(ids) + len(bad_ids)} ids, concurrency={concurrency}")
+            say("\n1. diff: what would promoting one persona change?")
+            for line in str(await bland.personas.diff(ids[0])).splitlines():
+                say(f"   {line}")
+
+            say(
+                f"\n2. release: promote_many(only_if_changed=True), {len(release)} ids, "
+                f"concurrency={concurrency}"
+            )
             started = time.perf_counter()
             result = await bland.personas.promote_many(
-                [*ids, *bad_ids], concurrency=concurrency, on_progress=_ProgressLine(out)
+                release,
+                concurrency=concurrency,
+                only_if_changed=True,
+                on_progress=_ProgressLine(out),
             )
             elapsed = time.perf_counter() - started
             stats = bland.stats
-            say(f"   promoted: {len(result.succeeded)}   failed: {len(result.failed)}")
+            say(
+                f"   promoted: {len(result.succeeded)}   skipped: {len(result.skipped)}   "
+                f"failed: {len(result.failed)}"
+            )
             for code, count in sorted(result.failures_by_code().items()):
                 say(f"     failed with {code}: {count}")
             say(
-                f"   {elapsed:.2f}s, {stats.requests / elapsed:,.0f} requests/s "
-                f"({stats.requests} requests, {stats.retries} retries, "
-                f"{stats.rate_limited} answered 429)"
-            )
-            say(
-                f"   paused on rate limits: {stats.rate_limit_pause_seconds:.2f}s of wall time "
-                f"(requests waited {stats.rate_limit_wait_seconds:.1f}s in all)"
-            )
-            sample = result.succeeded[ids[0]]
-            production = sample.current_production_version
-            assert production is not None
-            say(
-                f"   sample: {sample.name!r} production v{production.version_number} "
-                f"(promoted from draft {production.promoted_from_version_id}, "
-                f"prompt {production.personality_prompt!r}, request_id {sample.request_id})"
+                f"   {elapsed:.2f}s, {stats.requests} requests ({stats.retries} retries, "
+                f"{stats.rate_limited} answered 429, paused "
+                f"{stats.rate_limit_pause_seconds:.2f}s on rate limits)"
             )
 
-            say("\n2. edit the draft version of a workbench setup")
-            setup = fake.seed_workbench_setup(name="Support QA")
-            setup_id = setup["setup"]["id"]
-            draft_id = setup["current_version"]["id"]
-            version = await bland.evals.workbench_setups.versions.update(
-                setup_id,
-                draft_id,
-                pass_threshold_pct=80,
-                description=None,
-                run_mode="full",
-                attached_agents=[
-                    AttachedAgent(
-                        eval_agent_id="3f1c7a52-8b1e-4d2a-9c55-0b7f2d9e6a11",
-                        eval_agent_version_id="7a9d2e4b-1c3f-4e5a-8b6d-2f0c1e3a5b7d",
-                        weight=40,
-                        target_level_keys=["good"],
-                    )
-                ],
+            say("\n3. rerun the same release (as after a crash): nothing is promoted twice")
+            fake.clear_requests()
+            rerun = await bland.personas.promote_many(
+                release, concurrency=concurrency, only_if_changed=True
             )
+            posts = sum(1 for r in fake.requests if r.route == _PROMOTE_ROUTE)
             say(
-                f"   version {version.version_number} ({version.state}): "
-                f"threshold {version.pass_threshold_pct}%, run_mode {version.run_mode}, "
-                f"{len(version.attached_agents)} agent(s) attached"
+                f"   promoted: {len(rerun.succeeded)}   skipped: {len(rerun.skipped)}   "
+                f"failed: {len(rerun.failed)}   promote requests sent: {posts}"
             )
-            say(f"   {version!r}")
 
-        expected_failures = {"PERSONA_NOT_FOUND": 1, "NO_DRAFT_VERSION": 1}
-        ok = len(result.succeeded) == len(ids) and result.failures_by_code() == expected_failures
+            say("\n4. rollback: make the previous production version live again")
+            target = next(p for p in result.succeeded.values())
+            versions = await bland.personas.versions.list(target.id)
+            previous = next(v for v in versions if v.version_type == "archived")
+            rolled = await bland.personas.rollback(target.id, previous.id)
+            live = rolled.current_production_version
+            assert live is not None
+            say(
+                f"   {rolled.name}: production is now v{live.version_number}, with v"
+                f"{previous.version_number}'s prompt {live.personality_prompt!r}"
+            )
+
+            say("\n5. edit a published workbench setup version (forks it, edits the fork)")
+            edited = await _edit_published_setup(fake, bland)
+            say(
+                f"   new version {edited.version_number} ({edited.state}) forked from "
+                f"{edited.created_from_version_id}: threshold {edited.pass_threshold_pct}%, "
+                f"run_mode {edited.run_mode}, {len(edited.attached_agents)} agent(s)"
+            )
+
+        ok = (
+            len(result.succeeded) == changed
+            and len(result.skipped) == personas - changed + 1
+            and result.failures_by_code() == {"PERSONA_NOT_FOUND": 1}
+            and posts == 0
+            and len(rerun.skipped) == personas + 1
+            and live.personality_prompt == previous.personality_prompt
+        )
         say("\ndone." if ok else "\nunexpected outcome (see above).")
         return 0 if ok else 1
+
+
+_PROMOTE_ROUTE = "/v1/personas/{persona_id}/versions/promote"
+
+
+async def _edit_published_setup(fake: FakeBland, bland: AsyncBlandClient) -> WorkbenchSetupVersion:
+    judge = fake.seed_eval_agent(
+        "Hallucinations", template_key="hallucination_detection", publish=True
+    )["agent"]
+    agent = fake.state.eval_agent_versions[judge["active_version_id"]]
+    seeded = fake.seed_workbench_setup(
+        "Support QA",
+        attached_agents=[
+            {
+                "eval_agent_id": judge["id"],
+                "eval_agent_version_id": judge["active_version_id"],
+                "weight": 100,
+                "target_level_keys": agent["target_level_keys"],
+            }
+        ],
+        pass_threshold_pct=70,
+        publish=True,
+    )
+    setup = seeded["setup"]
+    return await bland.evals.workbench_setups.versions.edit(
+        setup["id"], setup["active_version_id"], pass_threshold_pct=80, run_mode="full"
+    )
