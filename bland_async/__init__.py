@@ -31,7 +31,7 @@ from bland_async._errors import (
     VersionNotEditableError,
     VersionNotFoundError,
 )
-from bland_async._options import Timeout
+from bland_async._options import PollOptions, RequestOptions, Timeout
 from bland_async._pagination import AsyncPager
 from bland_async._resources._eval_agents import AsyncEvalAgents, AsyncEvalAgentVersions
 from bland_async._resources._eval_runs import AsyncEvalRuns, RunWaitTimeoutError
@@ -113,7 +113,9 @@ __all__ = [
     "PersonaNotFoundError",
     "PersonaVersions",
     "Personas",
+    "PollOptions",
     "RateLimitError",
+    "RequestOptions",
     "ResponseValidationError",
     "RetryPolicy",
     "RunWaitTimeoutError",

@@ -9,7 +9,7 @@ from bland_async._ratelimit import RateLimitGate
 from bland_async._resources._evals import AsyncEvals
 from bland_async._resources._personas import AsyncPersonas
 from bland_async._stats import CallCounters, ClientStats
-from bland_async._transport import SessionHolder, Shared, Transport, client_headers
+from bland_async._transport import InFlightCap, SessionHolder, Shared, Transport, client_headers
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -72,12 +72,19 @@ class AsyncBlandClient:
         )
         self._setup(options, _new_shared(options, session))
 
-    def _setup(self, options: ClientOptions, shared: Shared, *, owner: bool = True) -> None:
+    def _setup(
+        self,
+        options: ClientOptions,
+        shared: Shared,
+        *,
+        owner: bool = True,
+        cap: InFlightCap | None = None,
+    ) -> None:
         self._options = options
         self._shared = shared
         #: The client that made the session owns it; a ``with_options`` copy only uses it.
         self._owner = owner
-        transport = Transport(options, shared)
+        transport = Transport(options, shared, cap=cap)
         self._transport = transport
         self.personas = AsyncPersonas(transport)
         self.evals = AsyncEvals(transport)
@@ -89,25 +96,31 @@ class AsyncBlandClient:
         base_url: str | None = None,
         timeout: float | Timeout | None = None,
         max_retries: int | None = None,
+        max_concurrency: int | None = None,
         retry_policy: RetryPolicy | None = None,
     ) -> AsyncBlandClient:
         """Return a copy with some options changed, sharing this client's session.
 
-        The copy also shares the rate-limit pause and counters. Closing the copy only
-        makes the copy unusable: the session belongs to this client, and closing this
-        client closes it for every copy.
+        The copy also shares the rate-limit pause and counters. ``max_concurrency``
+        caps the copy's own requests in flight (a cap this client has still applies to
+        all of them together). Closing the copy only makes the copy unusable: the
+        session belongs to this client, and closing this client closes it for every
+        copy.
         """
         options = resolve_options(
             api_key=api_key,
             base_url=base_url,
             timeout=timeout,
             max_retries=max_retries,
-            max_concurrency=None,
+            max_concurrency=max_concurrency,
             retry_policy=retry_policy,
             base=self._options,
         )
+        cap = self._transport.cap
+        if max_concurrency is not None:
+            cap = InFlightCap(max_concurrency)
         clone = object.__new__(type(self))
-        clone._setup(options, self._shared, owner=False)
+        clone._setup(options, self._shared, owner=False, cap=cap)
         return clone
 
     @property

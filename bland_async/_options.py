@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import math
 import os
-from typing import Any, Final
+from collections.abc import Mapping
+from typing import Any, Final, TypedDict
 
 import attrs
 
-from bland_async._errors import ConfigurationError
+from bland_async._errors import ConfigurationError, InvalidRequestError
 from bland_async._retry import RetryPolicy
 
-__all__ = ["DEFAULT_BASE_URL", "ClientOptions", "Timeout", "resolve_options"]
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "ClientOptions",
+    "PollOptions",
+    "RequestOptions",
+    "Timeout",
+    "check_request_options",
+    "resolve_options",
+    "with_call_options",
+]
 
 DEFAULT_BASE_URL: Final = "https://api.bland.ai"
 DEFAULT_MAX_RETRIES: Final = 2
@@ -137,4 +147,91 @@ def resolve_options(
         max_retries=max_retries,
         max_concurrency=max_concurrency,
         retry_policy=_resolve_retry_policy(retry_policy, base),
+    )
+
+
+class PollOptions(TypedDict, total=False):
+    """The per-call options of ``evals.runs.wait``, whose own ``timeout`` is its deadline.
+
+    Attributes:
+        max_retries: Retries after the first attempt (0 = one request).
+        extra_headers: Headers to add (or replace) on each request of the call.
+        extra_query: Query parameters to add to each request (booleans as
+            ``true``/``false``).
+        extra_body: JSON fields to merge into the body of each request that has one.
+    """
+
+    max_retries: int
+    extra_headers: Mapping[str, str]
+    extra_query: Mapping[str, object]
+    extra_body: Mapping[str, object]
+
+
+class RequestOptions(PollOptions, total=False):
+    """Per-call options: keyword arguments every method of both clients takes last.
+
+    ``timeout`` and ``max_retries`` replace the client's for this call (every request
+    it makes, re-reads included); the ``extra_*`` ones add to what the SDK sends, for
+    API fields and headers the SDK does not model yet. ``evals.runs.wait`` takes all
+    but ``timeout`` (:class:`PollOptions`): its ``timeout`` is the wait's deadline.
+
+    Attributes:
+        timeout: Seconds per attempt (float) or a :class:`Timeout`.
+        max_retries: Retries after the first attempt (0 = one request).
+        extra_headers: Headers to add (or replace) on each request of the call.
+        extra_query: Query parameters to add to each request (booleans as
+            ``true``/``false``).
+        extra_body: JSON fields to merge into the body of each request that has one.
+    """
+
+    timeout: float | Timeout
+
+
+_OPTION_NAMES: Final = RequestOptions.__optional_keys__
+
+
+def check_request_options(options: Mapping[str, object]) -> None:
+    """Refuse unknown or ill-typed per-call options before anything is sent.
+
+    Raises:
+        InvalidRequestError: An option name is unknown or its value has the wrong type.
+    """
+    unknown = sorted(set(options) - _OPTION_NAMES)
+    if unknown:
+        raise InvalidRequestError(
+            f"unexpected keyword argument(s) {', '.join(map(repr, unknown))}; the per-call "
+            f"options are {', '.join(sorted(_OPTION_NAMES))}"
+        )
+    timeout = options.get("timeout")
+    if timeout is not None:
+        try:
+            _coerce_timeout(timeout)  # type: ignore[arg-type]
+        except ConfigurationError as exc:
+            raise InvalidRequestError(str(exc)) from None
+    retries = options.get("max_retries")
+    if retries is not None and (
+        isinstance(retries, bool) or not isinstance(retries, int) or retries < 0
+    ):
+        raise InvalidRequestError(f"max_retries must be an integer >= 0, got {retries!r}")
+    for name in ("extra_headers", "extra_query", "extra_body"):
+        value = options.get(name)
+        if value is not None and not isinstance(value, Mapping):
+            raise InvalidRequestError(f"{name} must be a mapping, got {type(value).__name__}")
+    for key, value in (options.get("extra_headers") or {}).items():  # type: ignore[attr-defined]
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise InvalidRequestError("extra_headers must map header names to strings")
+        if any(ch < " " or ch == "\x7f" for ch in key + value) or not key.isascii():
+            raise InvalidRequestError(
+                f"extra_headers[{key!r}] has characters a header can't carry"
+            )
+
+
+def with_call_options(options: ClientOptions, call: RequestOptions) -> ClientOptions:
+    """The client's options with this call's ``timeout``/``max_retries`` in their place."""
+    timeout = call.get("timeout")
+    retries = call.get("max_retries")
+    return attrs.evolve(
+        options,
+        timeout=options.timeout if timeout is None else _coerce_timeout(timeout),
+        max_retries=options.max_retries if retries is None else retries,
     )

@@ -22,6 +22,7 @@ import attrs
 from yarl import URL
 
 from bland_async import _json
+from bland_async._converter import to_json_value
 from bland_async._errors import (
     APIConnectionError,
     APIStatusError,
@@ -31,6 +32,7 @@ from bland_async._errors import (
     ResponseValidationError,
     make_status_error,
 )
+from bland_async._options import RequestOptions, check_request_options, with_call_options
 from bland_async._ratelimit import RateLimitGate
 from bland_async._retry import Outcome, decide, parse_retry_after
 from bland_async._stats import CallCounters
@@ -43,6 +45,7 @@ if TYPE_CHECKING:
 __all__ = [
     "READ_ONLY_METHODS",
     "ApiResponse",
+    "InFlightCap",
     "SessionHolder",
     "Shared",
     "Transport",
@@ -264,6 +267,29 @@ async def _close_at_loop_shutdown(session: aiohttp.ClientSession) -> AsyncGenera
             await session.close()
 
 
+class InFlightCap:
+    """A cap on one client copy's requests in flight: one semaphore per event loop."""
+
+    __slots__ = ("_limit", "_loop", "_semaphore")
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._semaphore = asyncio.Semaphore(limit)
+
+    @property
+    def limit(self) -> int:
+        """The most requests in flight."""
+        return self._limit
+
+    def semaphore(self) -> asyncio.Semaphore:
+        """The semaphore of the running loop (a new loop gets a fresh one)."""
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            self._loop, self._semaphore = loop, asyncio.Semaphore(self._limit)
+        return self._semaphore
+
+
 @attrs.frozen
 class Shared:
     """What a client and its ``with_options`` copies share: session, 429 pause, counters."""
@@ -278,19 +304,26 @@ class Transport:
 
     __slots__ = (
         "_budget",
+        "_cap",
         "_closed",
         "_headers",
         "_holder",
         "_json_headers",
         "_options",
         "_rng",
+        "_shared",
         "_timeout",
         "counters",
         "gate",
     )
 
-    def __init__(self, options: ClientOptions, shared: Shared) -> None:
+    def __init__(
+        self, options: ClientOptions, shared: Shared, *, cap: InFlightCap | None = None
+    ) -> None:
         self._options = options
+        self._shared = shared
+        #: A ``with_options(max_concurrency=...)`` copy's own cap (the holder's still applies).
+        self._cap = cap
         holder = self._holder = shared.holder
         self.gate = shared.gate
         self.counters = shared.counters
@@ -319,6 +352,11 @@ class Transport:
         """The configuration this transport sends with."""
         return self._options
 
+    @property
+    def cap(self) -> InFlightCap | None:
+        """This copy's own in-flight cap (``with_options(max_concurrency=...)``), if any."""
+        return self._cap
+
     def url(self, route: str, path_params: Mapping[str, str] | None) -> str:
         """Fill the route template with percent-encoded path parameters.
 
@@ -334,6 +372,21 @@ class Transport:
             # Ids are usually plain (a UUID): nothing to quote.
             quoted[name] = value if _UNRESERVED(value) else quote(value, safe="")
         return self._options.base_url + route.format_map(quoted)
+
+    def for_call(self, options: RequestOptions | None) -> Transport:
+        """This transport, or a twin with the call's ``timeout``/``max_retries`` in place.
+
+        Raises:
+            InvalidRequestError: An option is unknown or ill-typed.
+        """
+        if not options:
+            return self
+        check_request_options(options)
+        if "timeout" not in options and "max_retries" not in options:
+            return self
+        twin = Transport(with_call_options(self._options, options), self._shared, cap=self._cap)
+        twin._closed = self._closed
+        return twin
 
     @property
     def closed(self) -> bool:
@@ -353,6 +406,7 @@ class Transport:
         params: Mapping[str, object] | None = None,
         json: object = None,
         idempotent: bool | None = None,
+        options: RequestOptions | None = None,
     ) -> ApiResponse:
         """Send a request with retries and return the 2xx response.
 
@@ -365,13 +419,22 @@ class Transport:
             json: JSON body (``None``: no body).
             idempotent: Whether repeating the request is safe after it may have been
                 applied. Defaults to ``True`` for GET/PATCH/DELETE, ``False`` for POST.
+            options: The call's options: ``timeout``/``max_retries`` replace this
+                transport's, ``extra_*`` add to the request.
 
         Raises:
+            InvalidRequestError: An option is unknown or ill-typed, or ``extra_body``
+                was given for a body that is not a JSON object.
             APIStatusError: The API answered with an error status (after retries).
             APIConnectionError: The request could not be completed (after retries).
             ResponseValidationError: A 2xx body was not JSON or not the envelope.
         """
-        if self._closed:
+        transport, extra_headers = self, None
+        if options:
+            transport = self.for_call(options)
+            params, json = _with_extras(options, params, json)
+            extra_headers = options.get("extra_headers")
+        if transport._closed:
             raise BlandError("this client is closed; create a new one")
         url = self.url(route, path_params)
         if params:
@@ -385,8 +448,13 @@ class Transport:
         if json is not None:
             data = _json.dumps(json)
             headers = self._json_headers
+        if extra_headers:
+            headers = {**(headers or {}), **extra_headers}
+        cap = transport._cap.semaphore() if transport._cap is not None else None
+        if cap is not None:  # a with_options copy's own in-flight cap
+            await _acquire(cap, transport._options.timeout.connect)
         try:
-            return await self._send_with_retries(
+            return await transport._send_with_retries(
                 method,
                 route,
                 url=URL(url, encoded=True),
@@ -397,6 +465,9 @@ class Transport:
         except ResponseValidationError as exc:  # it was answered, so it may well have applied
             exc.may_have_been_applied = method not in READ_ONLY_METHODS
             raise
+        finally:
+            if cap is not None:
+                cap.release()
 
     async def _send_with_retries(
         self,
@@ -613,6 +684,21 @@ class Transport:
             raise _AttemptFailedError(message, Outcome.LOST) from exc
         except (aiohttp.ClientError, OSError) as exc:
             raise _AttemptFailedError(f"connection failed: {_describe(exc)}", Outcome.LOST) from exc
+
+
+def _with_extras(
+    options: RequestOptions, params: Mapping[str, object] | None, json: object
+) -> tuple[Mapping[str, object] | None, object]:
+    """The query and body with the call's ``extra_query``/``extra_body`` merged in."""
+    extra_query = options.get("extra_query")
+    if extra_query:
+        params = {**(params or {}), **extra_query}
+    extra_body = options.get("extra_body")
+    if extra_body:
+        if json is not None and not isinstance(json, dict):
+            raise InvalidRequestError("extra_body needs a request whose body is an object")
+        json = {**(json or {}), **to_json_value(extra_body)}
+    return params, json
 
 
 def _lowered(headers: Mapping[str, str]) -> dict[str, str]:

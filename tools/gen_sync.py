@@ -325,8 +325,8 @@ def _def(head: str, body: list[str], doc: str | None = None, decorator: str = ""
 def _arguments(cls: AsyncClass, fn: Function) -> ast.arguments:
     """The sync parameters: the async ones, minus ``DROPPED_PARAMETERS``."""
     where, args = f"{cls.name}.{fn.name}", copy.deepcopy(fn.args)
-    if args.posonlyargs or args.vararg or args.kwarg:
-        raise cls.source.fail(fn, f"{where}: positional-only, *args and **kwargs are not supported")
+    if args.posonlyargs or args.vararg:
+        raise cls.source.fail(fn, f"{where}: positional-only and *args are not supported")
     if not args.args or args.args[0].arg != "self":
         raise cls.source.fail(fn, f"{where}: the first parameter must be self")
     dropped = DROPPED_PARAMETERS.get((cls.name, fn.name), frozenset())
@@ -337,7 +337,7 @@ def _arguments(cls: AsyncClass, fn: Function) -> ast.arguments:
         )
     kwonly = [(arg, default) for arg, default in kwonly if arg.arg not in dropped]
     args.kwonlyargs, args.kw_defaults = [a for a, _ in kwonly], [d for _, d in kwonly]
-    for arg in [*args.args[1:], *args.kwonlyargs]:
+    for arg in [*args.args[1:], *args.kwonlyargs, *([args.kwarg] if args.kwarg else [])]:
         if arg.annotation is None:
             raise cls.source.fail(arg, f"parameter {arg.arg!r} of {where} has no annotation")
         for sub in ast.walk(arg.annotation):
@@ -348,7 +348,8 @@ def _arguments(cls: AsyncClass, fn: Function) -> ast.arguments:
 
 def _forward(args: ast.arguments) -> list[str]:
     """The arguments that pass a signature's parameters on unchanged (minus ``self``)."""
-    return [a.arg for a in args.args[1:]] + [f"{a.arg}={a.arg}" for a in args.kwonlyargs]
+    kwarg = [f"**{args.kwarg.arg}"] if args.kwarg else []
+    return [a.arg for a in args.args[1:]] + [f"{a.arg}={a.arg}" for a in args.kwonlyargs] + kwarg
 
 
 def _returns(cls: AsyncClass, fn: Function) -> tuple[str, str]:

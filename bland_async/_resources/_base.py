@@ -12,6 +12,7 @@ from bland_async._types import Unset
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from bland_async._options import RequestOptions
     from bland_async._transport import ApiResponse, Transport
 
 __all__ = ["Resource", "page_params"]
@@ -40,10 +41,17 @@ class Resource:
         params: Mapping[str, object] | None = None,
         json: object = None,
         idempotent: bool | None = None,
+        options: RequestOptions | None = None,
     ) -> _T:
         """Send a request and structure its ``data`` into ``cls`` (request id attached)."""
         response = await self._raw(
-            method, route, path=path, params=params, json=json, idempotent=idempotent
+            method,
+            route,
+            path=path,
+            params=params,
+            json=json,
+            idempotent=idempotent,
+            options=options,
         )
         try:
             return structure(response.data, cls, request_id=response.request_id)
@@ -60,9 +68,16 @@ class Resource:
         params: Mapping[str, object] | None = None,
         json: object = None,
         idempotent: bool | None = None,
+        options: RequestOptions | None = None,
     ) -> ApiResponse:
         return await self._transport.request(
-            method, route, path_params=path, params=params, json=json, idempotent=idempotent
+            method,
+            route,
+            path_params=path,
+            params=params,
+            json=json,
+            idempotent=idempotent,
+            options=options,
         )
 
 

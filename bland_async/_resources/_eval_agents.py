@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Final, Literal, get_args
+from typing import TYPE_CHECKING, Final, Literal, Unpack, get_args
 
 from bland_async._converter import drop_unset
 from bland_async._errors import InvalidRequestError
@@ -34,6 +34,7 @@ from bland_async.models._eval_agents import (
 from bland_async.models._evals import Level
 
 if TYPE_CHECKING:
+    from bland_async._options import RequestOptions
     from bland_async._pagination import AsyncPager
     from bland_async._transport import Transport
 
@@ -110,6 +111,7 @@ class AsyncEvalAgentVersions(EvalsResource):
         limit: int | Unset = UNSET,
         starting_after: str | Unset = UNSET,
         ending_before: str | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> CursorPage[EvalAgentVersionListItem]:
         """List one page of an eval agent's versions.
 
@@ -133,10 +135,16 @@ class AsyncEvalAgentVersions(EvalsResource):
             params=cursor_params(
                 limit=limit, starting_after=starting_after, ending_before=ending_before
             ),
+            options=options,
         )
 
     def iterate(
-        self, eval_agent_id: str, *, limit: int = 100, starting_after: str | Unset = UNSET
+        self,
+        eval_agent_id: str,
+        *,
+        limit: int = 100,
+        starting_after: str | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> AsyncPager[EvalAgentVersionListItem]:
         """Iterate over every version of an eval agent, one page request at a time.
 
@@ -149,9 +157,10 @@ class AsyncEvalAgentVersions(EvalsResource):
             InvalidRequestError: ``limit`` outside 1..100.
         """
         return cursor_iterate(
-            lambda cursor: self.list(eval_agent_id, limit=limit, starting_after=cursor),
+            lambda cursor: self.list(eval_agent_id, limit=limit, starting_after=cursor, **options),
             limit=limit,
             starting_after=starting_after,
+            options=options,
         )
 
     async def create(
@@ -161,6 +170,7 @@ class AsyncEvalAgentVersions(EvalsResource):
         name: str | Unset = UNSET,
         description: str | Unset | None = UNSET,
         from_version_id: str | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> EvalAgentVersion:
         """Fork a new editable version from an existing one (default: the current draft).
 
@@ -181,10 +191,17 @@ class AsyncEvalAgentVersions(EvalsResource):
         """
         body = fork_body(name=name, description=description, from_version_id=from_version_id)
         return await self._call(
-            "POST", _VERSIONS, EvalAgentVersion, path={"eval_agent_id": eval_agent_id}, json=body
+            "POST",
+            _VERSIONS,
+            EvalAgentVersion,
+            path={"eval_agent_id": eval_agent_id},
+            json=body,
+            options=options,
         )
 
-    async def get(self, eval_agent_id: str, version_id: str) -> EvalAgentVersion:
+    async def get(
+        self, eval_agent_id: str, version_id: str, **options: Unpack[RequestOptions]
+    ) -> EvalAgentVersion:
         """Get one version of an eval agent.
 
         Raises:
@@ -196,6 +213,7 @@ class AsyncEvalAgentVersions(EvalsResource):
             _VERSION,
             EvalAgentVersion,
             path={"eval_agent_id": eval_agent_id, "version_id": version_id},
+            options=options,
         )
 
     async def update(
@@ -211,6 +229,7 @@ class AsyncEvalAgentVersions(EvalsResource):
         levels: Sequence[Level] | Unset = UNSET,
         target_level_keys: Sequence[str] | Unset = UNSET,
         weight: float | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> EvalAgentVersion:
         """Update an editable (draft or forked) agent version; only given fields are sent.
 
@@ -262,6 +281,7 @@ class AsyncEvalAgentVersions(EvalsResource):
                     "weight": weight,
                 }
             ),
+            options=options,
         )
 
 
@@ -280,6 +300,7 @@ class AsyncEvalAgents(EvalsResource):
         limit: int | Unset = UNSET,
         starting_after: str | Unset = UNSET,
         ending_before: str | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> CursorPage[EvalAgentListItem]:
         """List one page of the organization's eval agents.
 
@@ -300,10 +321,15 @@ class AsyncEvalAgents(EvalsResource):
             params=cursor_params(
                 limit=limit, starting_after=starting_after, ending_before=ending_before
             ),
+            options=options,
         )
 
     def iterate(
-        self, *, limit: int = 100, starting_after: str | Unset = UNSET
+        self,
+        *,
+        limit: int = 100,
+        starting_after: str | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> AsyncPager[EvalAgentListItem]:
         """Iterate over every eval agent, one page request at a time.
 
@@ -315,9 +341,10 @@ class AsyncEvalAgents(EvalsResource):
             InvalidRequestError: ``limit`` outside 1..100.
         """
         return cursor_iterate(
-            lambda cursor: self.list(limit=limit, starting_after=cursor),
+            lambda cursor: self.list(limit=limit, starting_after=cursor, **options),
             limit=limit,
             starting_after=starting_after,
+            options=options,
         )
 
     async def create(
@@ -328,6 +355,7 @@ class AsyncEvalAgents(EvalsResource):
         template_key: str | Unset | None = UNSET,
         user_template_id: str | Unset | None = UNSET,
         modality: ModalityValue | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> EvalAgentWithVersion:
         """Create an eval agent with an editable draft (version 1), optionally from a template.
 
@@ -365,9 +393,12 @@ class AsyncEvalAgents(EvalsResource):
                     "modality": modality,
                 }
             ),
+            options=options,
         )
 
-    async def get(self, eval_agent_id: str) -> EvalAgentWithVersion:
+    async def get(
+        self, eval_agent_id: str, **options: Unpack[RequestOptions]
+    ) -> EvalAgentWithVersion:
         """Get an eval agent with its current (draft) version.
 
         Raises:
@@ -375,7 +406,11 @@ class AsyncEvalAgents(EvalsResource):
             EvalsDisabledError: Evals is not enabled for the organization.
         """
         return await self._call(
-            "GET", _AGENT, EvalAgentWithVersion, path={"eval_agent_id": eval_agent_id}
+            "GET",
+            _AGENT,
+            EvalAgentWithVersion,
+            path={"eval_agent_id": eval_agent_id},
+            options=options,
         )
 
     async def update(
@@ -386,6 +421,7 @@ class AsyncEvalAgents(EvalsResource):
         description: str | Unset | None = UNSET,
         active_version_id: str | Unset | None = UNSET,
         metadata: Mapping[str, str] | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> EvalAgentWithVersion:
         """Update agent-level fields; prompts and levels are changed on a version.
 
@@ -409,19 +445,26 @@ class AsyncEvalAgents(EvalsResource):
             metadata=metadata,
         )
         return await self._call(
-            "PATCH", _AGENT, EvalAgentWithVersion, path={"eval_agent_id": eval_agent_id}, json=body
+            "PATCH",
+            _AGENT,
+            EvalAgentWithVersion,
+            path={"eval_agent_id": eval_agent_id},
+            json=body,
+            options=options,
         )
 
-    async def delete(self, eval_agent_id: str) -> None:
+    async def delete(self, eval_agent_id: str, **options: Unpack[RequestOptions]) -> None:
         """Delete an eval agent (a soft delete; the API answers 204).
 
         Raises:
             NotFoundError: The agent does not exist.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        await self._raw("DELETE", _AGENT, path={"eval_agent_id": eval_agent_id})
+        await self._raw("DELETE", _AGENT, path={"eval_agent_id": eval_agent_id}, options=options)
 
-    async def publish(self, eval_agent_id: str) -> EvalAgentPublishResult:
+    async def publish(
+        self, eval_agent_id: str, **options: Unpack[RequestOptions]
+    ) -> EvalAgentPublishResult:
         """Publish the agent's draft as a new archived version and open a new draft.
 
         The draft must be pass/fail (0 levels, no target keys) or graded (2 to 5
@@ -434,5 +477,9 @@ class AsyncEvalAgents(EvalsResource):
             EvalsDisabledError: Evals is not enabled for the organization.
         """
         return await self._call(
-            "POST", _PUBLISH, EvalAgentPublishResult, path={"eval_agent_id": eval_agent_id}
+            "POST",
+            _PUBLISH,
+            EvalAgentPublishResult,
+            path={"eval_agent_id": eval_agent_id},
+            options=options,
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import math
-from typing import TYPE_CHECKING, Final, Literal, get_args
+from typing import TYPE_CHECKING, Final, Literal, Unpack, get_args
 
 from bland_async._converter import structure
 from bland_async._errors import APITimeoutError, InvalidRequestError
@@ -32,6 +32,7 @@ from bland_async.models._eval_runs import (
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
+    from bland_async._options import PollOptions, RequestOptions
     from bland_async._pagination import AsyncPager
     from bland_async.models._common import AttachedAgent
 
@@ -109,6 +110,7 @@ class AsyncEvalRuns(EvalsResource):
         limit: int | Unset = UNSET,
         starting_after: str | Unset = UNSET,
         ending_before: str | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> CursorPage[EvalRunListItem]:
         """List one page of eval runs, optionally filtered.
 
@@ -136,7 +138,9 @@ class AsyncEvalRuns(EvalsResource):
             ending_before=ending_before,
         )
         _check_run_filters(eval_agent_id, workbench_setup_id, status, triggered_by)
-        return await self._call("GET", _RUNS, CursorPage[EvalRunListItem], params=params)
+        return await self._call(
+            "GET", _RUNS, CursorPage[EvalRunListItem], params=params, options=options
+        )
 
     def iterate(
         self,
@@ -147,6 +151,7 @@ class AsyncEvalRuns(EvalsResource):
         triggered_by: TriggeredByValue | Unset = UNSET,
         limit: int = 100,
         starting_after: str | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> AsyncPager[EvalRunListItem]:
         """Iterate over every matching run, one page request at a time.
 
@@ -169,9 +174,11 @@ class AsyncEvalRuns(EvalsResource):
                 triggered_by=triggered_by,
                 limit=limit,
                 starting_after=cursor,
+                **options,
             ),
             limit=limit,
             starting_after=starting_after,
+            options=options,
         )
         # Checked after the page parameters, as :meth:`list` checks them.
         _check_run_filters(eval_agent_id, workbench_setup_id, status, triggered_by)
@@ -188,6 +195,7 @@ class AsyncEvalRuns(EvalsResource):
         workbench_setup_version_id: str | Unset = UNSET,
         triggered_by: TriggeredByValue | Unset = UNSET,
         metadata: Mapping[str, str] | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> EvalRun:
         """Start an eval run; it comes back ``PENDING``. Poll with :meth:`wait`.
 
@@ -223,7 +231,7 @@ class AsyncEvalRuns(EvalsResource):
             triggered_by=triggered_by,
             metadata=metadata,
         )
-        return await self._call("POST", _RUNS, EvalRun, json=body)
+        return await self._call("POST", _RUNS, EvalRun, json=body, options=options)
 
     async def estimate(
         self,
@@ -236,6 +244,7 @@ class AsyncEvalRuns(EvalsResource):
         workbench_setup_version_id: str | Unset = UNSET,
         triggered_by: TriggeredByValue | Unset = UNSET,
         metadata: Mapping[str, str] | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> RunEstimate:
         """Estimate what a run with these arguments would cost (nothing is started).
 
@@ -256,18 +265,20 @@ class AsyncEvalRuns(EvalsResource):
             triggered_by=triggered_by,
             metadata=metadata,
         )
-        return await self._call("POST", _ESTIMATES, RunEstimate, json=body, idempotent=True)
+        return await self._call(
+            "POST", _ESTIMATES, RunEstimate, json=body, idempotent=True, options=options
+        )
 
-    async def get(self, run_id: str) -> EvalRun:
+    async def get(self, run_id: str, **options: Unpack[RequestOptions]) -> EvalRun:
         """Get a run with its status, counts and (once available) summary.
 
         Raises:
             NotFoundError: The run does not exist.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        return await self._call("GET", _RUN, EvalRun, path={"run_id": run_id})
+        return await self._call("GET", _RUN, EvalRun, path={"run_id": run_id}, options=options)
 
-    async def cancel(self, run_id: str) -> EvalRun:
+    async def cancel(self, run_id: str, **options: Unpack[RequestOptions]) -> EvalRun:
         """Cancel a pending or running run; atoms already scored stay (and are billed).
 
         Raises:
@@ -275,7 +286,7 @@ class AsyncEvalRuns(EvalsResource):
             NotFoundError: The run does not exist.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        return await self._call("POST", _CANCEL, EvalRun, path={"run_id": run_id})
+        return await self._call("POST", _CANCEL, EvalRun, path={"run_id": run_id}, options=options)
 
     async def wait(
         self,
@@ -283,6 +294,7 @@ class AsyncEvalRuns(EvalsResource):
         *,
         timeout: float = 600.0,  # noqa: ASYNC109 (the contract; a deadline over many polls)
         poll_interval: float = 2.0,
+        **options: Unpack[PollOptions],
     ) -> EvalRun:
         """Poll a run until it is ``COMPLETE``, ``PARTIAL``, ``FAILED`` or ``CANCELLED``.
 
@@ -322,7 +334,7 @@ class AsyncEvalRuns(EvalsResource):
             scope = asyncio.timeout_at(read_deadline)
             try:
                 async with scope:
-                    last = await self.get(run_id)
+                    last = await self.get(run_id, **options)
             except TimeoutError:
                 if not scope.expired():
                     raise
@@ -350,6 +362,7 @@ class AsyncEvalRuns(EvalsResource):
         limit: int | Unset = UNSET,
         starting_after: str | Unset = UNSET,
         ending_before: str | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> CallResultPage:
         """List one page of a run's per-call results, with the run's status.
 
@@ -374,13 +387,20 @@ class AsyncEvalRuns(EvalsResource):
             ending_before=ending_before,
         )
         check_instance("include_agent_results", include_agent_results, bool)
-        response = await self._raw("GET", _CALL_RESULTS, path={"run_id": run_id}, params=params)
+        response = await self._raw(
+            "GET", _CALL_RESULTS, path={"run_id": run_id}, params=params, options=options
+        )
         return structure(
             call_result_page_data(response.body), CallResultPage, request_id=response.request_id
         )
 
     def iterate_call_results(
-        self, run_id: str, *, include_agent_results: bool = False, limit: int = 100
+        self,
+        run_id: str,
+        *,
+        include_agent_results: bool = False,
+        limit: int = 100,
+        **options: Unpack[RequestOptions],
     ) -> AsyncPager[CallResult]:
         """Iterate over every call result of a run, one page request at a time.
 
@@ -398,8 +418,10 @@ class AsyncEvalRuns(EvalsResource):
                 include_agent_results=include_agent_results,
                 limit=limit,
                 starting_after=cursor,
+                **options,
             ),
             limit=limit,
+            options=options,
         )
         # Checked after ``limit``, as :meth:`call_results` checks it.
         check_instance("include_agent_results", include_agent_results, bool)
@@ -412,6 +434,7 @@ class AsyncEvalRuns(EvalsResource):
         limit: int | Unset = UNSET,
         starting_after: str | Unset = UNSET,
         ending_before: str | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> CursorPage[AgentResult]:
         """List one page of a run's verdicts (one per call and agent).
 
@@ -435,9 +458,12 @@ class AsyncEvalRuns(EvalsResource):
             params=cursor_params(
                 limit=limit, starting_after=starting_after, ending_before=ending_before
             ),
+            options=options,
         )
 
-    def iterate_agent_results(self, run_id: str, *, limit: int = 100) -> AsyncPager[AgentResult]:
+    def iterate_agent_results(
+        self, run_id: str, *, limit: int = 100, **options: Unpack[RequestOptions]
+    ) -> AsyncPager[AgentResult]:
         """Iterate over every verdict of a run, one page request at a time.
 
         Args:
@@ -448,11 +474,16 @@ class AsyncEvalRuns(EvalsResource):
             InvalidRequestError: ``limit`` outside 1..100.
         """
         return cursor_iterate(
-            lambda cursor: self.agent_results(run_id, limit=limit, starting_after=cursor),
+            lambda cursor: self.agent_results(
+                run_id, limit=limit, starting_after=cursor, **options
+            ),
             limit=limit,
+            options=options,
         )
 
-    async def agent_snapshots(self, run_id: str) -> CursorPage[AgentSnapshot]:
+    async def agent_snapshots(
+        self, run_id: str, **options: Unpack[RequestOptions]
+    ) -> CursorPage[AgentSnapshot]:
         """List the agent versions frozen into a run, in roster order (a single page).
 
         Raises:
@@ -460,5 +491,5 @@ class AsyncEvalRuns(EvalsResource):
             EvalsDisabledError: Evals is not enabled for the organization.
         """
         return await self._call(
-            "GET", _SNAPSHOTS, CursorPage[AgentSnapshot], path={"run_id": run_id}
+            "GET", _SNAPSHOTS, CursorPage[AgentSnapshot], path={"run_id": run_id}, options=options
         )

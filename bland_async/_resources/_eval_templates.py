@@ -5,7 +5,7 @@ Shipped templates are E29-E30; your organization's user templates are E31-E35.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final, Literal, get_args
+from typing import TYPE_CHECKING, Final, Literal, Unpack, get_args
 
 from bland_async._converter import drop_unset
 from bland_async._errors import InvalidRequestError
@@ -19,6 +19,7 @@ from bland_async.models._eval_templates import AgentTemplate, UserTemplate, User
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
+    from bland_async._options import RequestOptions
     from bland_async._pagination import AsyncPager
     from bland_async.models._evals import Level
 
@@ -42,15 +43,15 @@ class AsyncEvalTemplates(EvalsResource):
 
     __slots__ = ()
 
-    async def list(self) -> CursorPage[AgentTemplate]:
+    async def list(self, **options: Unpack[RequestOptions]) -> CursorPage[AgentTemplate]:
         """List every shipped template (one page: ``has_more`` is false).
 
         Raises:
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        return await self._call("GET", _TEMPLATES, CursorPage[AgentTemplate])
+        return await self._call("GET", _TEMPLATES, CursorPage[AgentTemplate], options=options)
 
-    async def get(self, template_key: str) -> AgentTemplate:
+    async def get(self, template_key: str, **options: Unpack[RequestOptions]) -> AgentTemplate:
         """Get a shipped template by its key (e.g. ``"hallucination_detection"``).
 
         Raises:
@@ -58,7 +59,7 @@ class AsyncEvalTemplates(EvalsResource):
             EvalsDisabledError: Evals is not enabled for the organization.
         """
         return await self._call(
-            "GET", _TEMPLATE, AgentTemplate, path={"template_key": template_key}
+            "GET", _TEMPLATE, AgentTemplate, path={"template_key": template_key}, options=options
         )
 
 
@@ -85,6 +86,7 @@ class AsyncEvalUserTemplates(EvalsResource):
         limit: int | Unset = UNSET,
         starting_after: str | Unset = UNSET,
         ending_before: str | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> CursorPage[UserTemplateListItem]:
         """List one page of user templates.
 
@@ -105,10 +107,15 @@ class AsyncEvalUserTemplates(EvalsResource):
             params=cursor_params(
                 limit=limit, starting_after=starting_after, ending_before=ending_before
             ),
+            options=options,
         )
 
     def iterate(
-        self, *, limit: int = 100, starting_after: str | Unset = UNSET
+        self,
+        *,
+        limit: int = 100,
+        starting_after: str | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> AsyncPager[UserTemplateListItem]:
         """Iterate over every user template, one page request at a time.
 
@@ -120,9 +127,10 @@ class AsyncEvalUserTemplates(EvalsResource):
             InvalidRequestError: ``limit`` outside 1..100.
         """
         return cursor_iterate(
-            lambda cursor: self.list(limit=limit, starting_after=cursor),
+            lambda cursor: self.list(limit=limit, starting_after=cursor, **options),
             limit=limit,
             starting_after=starting_after,
+            options=options,
         )
 
     async def create(
@@ -139,6 +147,7 @@ class AsyncEvalUserTemplates(EvalsResource):
         visibility: VisibilityValue | Unset = UNSET,
         from_agent_id: str | Unset = UNSET,
         from_version_id: str | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> UserTemplate:
         """Save a template, from an existing agent's content or given inline.
 
@@ -184,9 +193,11 @@ class AsyncEvalUserTemplates(EvalsResource):
         check_str("from_version_id", from_version_id, min_len=1)
         if isinstance(from_agent_id, Unset) and not isinstance(from_version_id, Unset):
             raise InvalidRequestError("from_version_id is only used together with from_agent_id")
-        return await self._call("POST", _USER_TEMPLATES, UserTemplate, json=drop_unset(fields))
+        return await self._call(
+            "POST", _USER_TEMPLATES, UserTemplate, json=drop_unset(fields), options=options
+        )
 
-    async def get(self, user_template_id: str) -> UserTemplate:
+    async def get(self, user_template_id: str, **options: Unpack[RequestOptions]) -> UserTemplate:
         """Get a user template.
 
         Raises:
@@ -194,7 +205,11 @@ class AsyncEvalUserTemplates(EvalsResource):
             EvalsDisabledError: Evals is not enabled for the organization.
         """
         return await self._call(
-            "GET", _USER_TEMPLATE, UserTemplate, path={"user_template_id": user_template_id}
+            "GET",
+            _USER_TEMPLATE,
+            UserTemplate,
+            path={"user_template_id": user_template_id},
+            options=options,
         )
 
     async def update(
@@ -209,6 +224,7 @@ class AsyncEvalUserTemplates(EvalsResource):
         levels: Sequence[Level] | Unset = UNSET,
         target_level_keys: Sequence[str] | Unset = UNSET,
         visibility: VisibilityValue | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> UserTemplate:
         """Update a user template; only given fields are sent (modality cannot change).
 
@@ -245,13 +261,16 @@ class AsyncEvalUserTemplates(EvalsResource):
             UserTemplate,
             path={"user_template_id": user_template_id},
             json=drop_unset(fields),
+            options=options,
         )
 
-    async def delete(self, user_template_id: str) -> None:
+    async def delete(self, user_template_id: str, **options: Unpack[RequestOptions]) -> None:
         """Delete a user template (a soft delete; the API answers 204).
 
         Raises:
             NotFoundError: The template does not exist.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        await self._raw("DELETE", _USER_TEMPLATE, path={"user_template_id": user_template_id})
+        await self._raw(
+            "DELETE", _USER_TEMPLATE, path={"user_template_id": user_template_id}, options=options
+        )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Unpack
 
 from bland_async._resources._base import Resource
 from bland_async._resources._eval_agents import AsyncEvalAgents
@@ -13,6 +13,7 @@ from bland_async._resources._workbench_setups import AsyncWorkbenchSetups
 from bland_async.models._evals import EvalsStatus
 
 if TYPE_CHECKING:
+    from bland_async._options import RequestOptions
     from bland_async._transport import Transport
 
 __all__ = ["AsyncEvals"]
@@ -39,7 +40,7 @@ class AsyncEvals(Resource):
         self.templates = AsyncEvalTemplates(transport)
         self.user_templates = AsyncEvalUserTemplates(transport)
 
-    async def status(self) -> EvalsStatus:
+    async def status(self, **options: Unpack[RequestOptions]) -> EvalsStatus:
         """Tell whether Evals is enabled for the organization (this route is never gated).
 
         When it is off, every other Evals call raises :class:`EvalsDisabledError`.
@@ -47,4 +48,4 @@ class AsyncEvals(Resource):
         Raises:
             AuthenticationError: The API key is missing or invalid.
         """
-        return await self._call("GET", STATUS_ROUTE, EvalsStatus)
+        return await self._call("GET", STATUS_ROUTE, EvalsStatus, options=options)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from bland_async._converter import drop_unset
 from bland_async._errors import BlandError, EvalsDisabledError, NotFoundError
+from bland_async._options import check_request_options
 from bland_async._pagination import AsyncPager, cursor_pager
 from bland_async._resources._base import Resource, page_params
 from bland_async._types import UNSET, Unset
@@ -26,6 +27,7 @@ from bland_async._validation import check_name, check_page_params, check_str, ch
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Mapping
 
+    from bland_async._options import RequestOptions
     from bland_async._transport import ApiResponse, Transport
     from bland_async.models._common import CursorPage
 
@@ -60,10 +62,17 @@ class EvalsResource(Resource):
         params: Mapping[str, object] | None = None,
         json: object = None,
         idempotent: bool | None = None,
+        options: RequestOptions | None = None,
     ) -> ApiResponse:
         try:
             return await super()._raw(
-                method, route, path=path, params=params, json=json, idempotent=idempotent
+                method,
+                route,
+                path=path,
+                params=params,
+                json=json,
+                idempotent=idempotent,
+                options=options,
             )
         except NotFoundError as exc:
             disabled, reason = await evals_disabled_reason(self._transport)
@@ -130,15 +139,19 @@ def cursor_iterate(
     *,
     limit: int,
     starting_after: str | Unset = UNSET,
+    options: RequestOptions,
 ) -> AsyncPager[_T]:
-    """A pager over a cursor list; ``limit`` and ``starting_after`` are checked at once.
+    """A pager over a cursor list; its arguments and per-call options are checked at once.
 
-    ``fetch(cursor)`` lists the page after ``cursor`` (``UNSET``: the first page).
+    ``fetch(cursor)`` lists the page after ``cursor`` (``UNSET``: the first page),
+    sending ``options`` (the pager's caller passes them to it).
 
     Raises:
-        InvalidRequestError: ``limit`` outside 1..100, or an empty ``starting_after``.
+        InvalidRequestError: ``limit`` outside 1..100, an empty ``starting_after``, or a
+            bad option.
     """
     check_page_params(limit=limit, starting_after=starting_after)
+    check_request_options(options)
     return cursor_pager(fetch, starting_after=starting_after)
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, Unpack
 
 from bland_async._bulk import (
     BulkOp,
@@ -23,9 +24,10 @@ from bland_async._errors import (
     InvalidRequestError,
     ResponseValidationError,
 )
+from bland_async._options import RequestOptions, check_request_options
 from bland_async._pagination import AsyncPager, page_pager
 from bland_async._resources._base import Resource, page_params
-from bland_async._retry import Fate, Outcome, RetryPolicy, fate, parse_retry_after
+from bland_async._retry import Fate, Outcome, fate, parse_retry_after
 from bland_async._types import UNSET, Unset
 from bland_async._validation import (
     check_e164,
@@ -68,17 +70,21 @@ class AsyncPersonaVersions(Resource):
 
     __slots__ = ()
 
-    async def list(self, persona_id: str) -> builtins.list[PersonaVersion]:
+    async def list(
+        self, persona_id: str, **options: Unpack[RequestOptions]
+    ) -> builtins.list[PersonaVersion]:
         """List every version of a persona, newest ``version_number`` first (unpaginated).
 
         Raises:
             PersonaNotFoundError: The persona does not exist.
         """
         return await self._call(
-            "GET", _VERSIONS, list[PersonaVersion], path={"persona_id": persona_id}
+            "GET", _VERSIONS, list[PersonaVersion], path={"persona_id": persona_id}, options=options
         )
 
-    async def get(self, persona_id: str, version_id: str) -> PersonaVersion:
+    async def get(
+        self, persona_id: str, version_id: str, **options: Unpack[RequestOptions]
+    ) -> PersonaVersion:
         """Get one version of a persona by its id.
 
         Raises:
@@ -89,6 +95,7 @@ class AsyncPersonaVersions(Resource):
             _VERSION,
             PersonaVersion,
             path={"persona_id": persona_id, "version_id": version_id},
+            options=options,
         )
 
 
@@ -97,7 +104,9 @@ class AsyncPersonaInbound(Resource):
 
     __slots__ = ()
 
-    async def attach(self, persona_id: str, numbers: Sequence[str]) -> PersonaInboundNumbers:
+    async def attach(
+        self, persona_id: str, numbers: Sequence[str], **options: Unpack[RequestOptions]
+    ) -> PersonaInboundNumbers:
         """Attach phone numbers (E.164, owned by the account) to a persona.
 
         Safe to retry: attaching an attached number again changes nothing.
@@ -118,9 +127,12 @@ class AsyncPersonaInbound(Resource):
             path={"persona_id": persona_id},
             json={"inbound_numbers": list(numbers)},
             idempotent=True,
+            options=options,
         )
 
-    async def detach(self, persona_id: str, numbers: Sequence[str]) -> PersonaInboundNumbers:
+    async def detach(
+        self, persona_id: str, numbers: Sequence[str], **options: Unpack[RequestOptions]
+    ) -> PersonaInboundNumbers:
         """Detach phone numbers from a persona; they lose their per-number settings.
 
         Only numbers attached to this persona are affected. Safe to retry.
@@ -137,10 +149,15 @@ class AsyncPersonaInbound(Resource):
             path={"persona_id": persona_id},
             json={"inbound_numbers": list(numbers)},
             idempotent=True,
+            options=options,
         )
 
     async def update_settings(
-        self, persona_id: str, phone_number: str, settings: PersonaSettings | None
+        self,
+        persona_id: str,
+        phone_number: str,
+        settings: PersonaSettings | None,
+        **options: Unpack[RequestOptions],
     ) -> InboundNumberSettings:
         """Set one attached number's persona settings; ``None`` clears them.
 
@@ -160,6 +177,7 @@ class AsyncPersonaInbound(Resource):
             InboundNumberSettings,
             path={"persona_id": persona_id, "phone_number": phone_number},
             json=drop_unset({"persona_settings": settings}),
+            options=options,
         )
 
 
@@ -174,7 +192,11 @@ class AsyncPersonas(Resource):
         self.inbound = AsyncPersonaInbound(transport)
 
     async def list(
-        self, *, page: int | Unset = UNSET, limit: int | Unset = UNSET
+        self,
+        *,
+        page: int | Unset = UNSET,
+        limit: int | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> builtins.list[Persona]:
         """List one page of the organization's personas.
 
@@ -188,10 +210,16 @@ class AsyncPersonas(Resource):
         check_int_range("page", page, 1)
         check_int_range("limit", limit, 1, 100)
         return await self._call(
-            "GET", _PERSONAS, list[Persona], params=page_params(page=page, limit=limit)
+            "GET",
+            _PERSONAS,
+            list[Persona],
+            params=page_params(page=page, limit=limit),
+            options=options,
         )
 
-    def iterate(self, *, limit: int = 100) -> AsyncPager[Persona]:
+    def iterate(
+        self, *, limit: int = 100, **options: Unpack[RequestOptions]
+    ) -> AsyncPager[Persona]:
         """Iterate over every persona, fetching ``limit`` per request as iteration goes.
 
         Stops after the first page shorter than ``limit``.
@@ -200,9 +228,10 @@ class AsyncPersonas(Resource):
             InvalidRequestError: ``limit`` outside 1..100.
         """
         check_int_range("limit", limit, 1, 100)
+        check_request_options(options)
 
         async def fetch(page: int) -> builtins.list[Persona]:
-            return await self.list(page=page, limit=limit)
+            return await self.list(page=page, limit=limit, **options)
 
         return page_pager(fetch, limit=limit)
 
@@ -220,6 +249,7 @@ class AsyncPersonas(Resource):
         default_tools: Sequence[Mapping[str, object]] | Unset = UNSET,
         pathway_conditions: Sequence[PathwayCondition] | Unset = UNSET,
         kb_ids: Sequence[str] | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> Persona:
         """Create a persona; its configuration becomes both production and draft.
 
@@ -242,15 +272,17 @@ class AsyncPersonas(Resource):
             pathway_conditions=pathway_conditions,
             kb_ids=kb_ids,
         )
-        return await self._call("POST", _PERSONAS, Persona, json=body)
+        return await self._call("POST", _PERSONAS, Persona, json=body, options=options)
 
-    async def get(self, persona_id: str) -> Persona:
+    async def get(self, persona_id: str, **options: Unpack[RequestOptions]) -> Persona:
         """Get a persona with its production and draft versions and inbound numbers.
 
         Raises:
             PersonaNotFoundError: The persona does not exist.
         """
-        return await self._call("GET", _PERSONA, Persona, path={"persona_id": persona_id})
+        return await self._call(
+            "GET", _PERSONA, Persona, path={"persona_id": persona_id}, options=options
+        )
 
     async def update(
         self,
@@ -267,6 +299,7 @@ class AsyncPersonas(Resource):
         default_tools: Sequence[Mapping[str, object]] | Unset = UNSET,
         pathway_conditions: Sequence[PathwayCondition] | Unset = UNSET,
         kb_ids: Sequence[str] | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> Persona:
         """Update a persona. Configuration fields go to the draft; promote to make them live.
 
@@ -293,12 +326,14 @@ class AsyncPersonas(Resource):
             kb_ids=kb_ids,
         )
         if "name" not in body:
-            body["name"] = (await self.get(persona_id)).name
+            body["name"] = (await self.get(persona_id, **options)).name
         return await self._call(
-            "PATCH", _PERSONA, Persona, path={"persona_id": persona_id}, json=body
+            "PATCH", _PERSONA, Persona, path={"persona_id": persona_id}, json=body, options=options
         )
 
-    async def delete(self, persona_id: str, *, force: bool = False) -> PersonaDeleteResult:
+    async def delete(
+        self, persona_id: str, *, force: bool = False, **options: Unpack[RequestOptions]
+    ) -> PersonaDeleteResult:
         """Delete a persona with all its versions.
 
         Args:
@@ -317,9 +352,12 @@ class AsyncPersonas(Resource):
             PersonaDeleteResult,
             path={"persona_id": persona_id},
             params={"force": True} if force else None,
+            options=options,
         )
 
-    async def promote(self, persona_id: str, *, only_if_changed: bool = False) -> Persona:
+    async def promote(
+        self, persona_id: str, *, only_if_changed: bool = False, **options: Unpack[RequestOptions]
+    ) -> Persona:
         """Promote the persona's current draft to a new production version.
 
         With ``only_if_changed=True`` the persona is read first (one GET), and when its
@@ -360,27 +398,33 @@ class AsyncPersonas(Resource):
         """
         check_instance("only_if_changed", only_if_changed, bool)
         if only_if_changed:
-            result = await self._promote_if_changed(persona_id)
+            result = await self._promote_if_changed(persona_id, options)
             return result.value if isinstance(result, Skipped) else result
-        return await self._promote(persona_id)
+        return await self._promote(persona_id, options)
 
-    async def _promote_if_changed(self, persona_id: str) -> Persona | Skipped[Persona]:
+    async def _promote_if_changed(
+        self, persona_id: str, options: RequestOptions
+    ) -> Persona | Skipped[Persona]:
         """Promote unless the draft equals production; then the persona read, as skipped."""
-        persona = await self.get(persona_id)
+        persona = await self.get(persona_id, **options)
         if not persona_diff(persona).changed:
             return Skipped(persona)
-        return await self._promote(persona_id)
+        return await self._promote(persona_id, options)
 
-    async def _promote(self, persona_id: str) -> Persona:
+    async def _promote(self, persona_id: str, options: RequestOptions) -> Persona:
         """Send the promotion and reconcile (the contract is :meth:`promote`'s)."""
-        transport = self._transport
-        policy = transport.options.retry_policy
+        transport = self._transport.for_call(options)
         rounds = transport.options.max_retries + 1
         error: APIConnectionError | APIStatusError | ResponseValidationError
         for round_index in range(rounds):
             try:
                 return await self._call(
-                    "POST", _PROMOTE, Persona, path={"persona_id": persona_id}, idempotent=False
+                    "POST",
+                    _PROMOTE,
+                    Persona,
+                    path={"persona_id": persona_id},
+                    idempotent=False,
+                    options=options,
                 )
             except (APIConnectionError, APIStatusError) as exc:
                 kind = _fate_of(exc)
@@ -393,7 +437,7 @@ class AsyncPersonas(Resource):
             # It may have been applied, perhaps is still being applied: look, with backoff.
             resend = kind is Fate.FAILED and round_index + 1 < rounds
             looks = 1 if kind is Fate.FAILED else rounds
-            reconciled, read_error = await self._look(persona_id, policy, round_index, looks)
+            reconciled, read_error = await self._look(persona_id, round_index, looks, options)
             if reconciled is not None:
                 transport.counters.count_reconciled()
                 return reconciled
@@ -415,18 +459,19 @@ class AsyncPersonas(Resource):
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _look(
-        self, persona_id: str, policy: RetryPolicy, round_index: int, looks: int
+        self, persona_id: str, round_index: int, looks: int, options: RequestOptions
     ) -> tuple[Persona | None, BlandError | None]:
         """Re-read the persona up to ``looks`` times until production holds the draft.
 
         Returns the persona once production holds the draft (else ``None``), and the
         error of the last read when it failed.
         """
+        policy = self._transport.options.retry_policy
         read_error: BlandError | None = None
         for look in range(looks):
             await asyncio.sleep(policy.backoff_ceiling(round_index + look))
             try:
-                persona = await self.get(persona_id)
+                persona = await self.get(persona_id, **options)
             except BlandError as exc:
                 read_error = exc  # a 429 or a blip on the read: look again later
                 if isinstance(exc, APIStatusError) and _fate_of(exc) is Fate.DONE:
@@ -445,6 +490,7 @@ class AsyncPersonas(Resource):
         on_progress: Callable[[BulkProgress], object] | None = None,
         only_if_changed: bool = False,
         total: int | None = None,
+        **options: Unpack[RequestOptions],
     ) -> BulkResult[Persona]:
         """Promote many personas concurrently and report every outcome.
 
@@ -475,7 +521,7 @@ class AsyncPersonas(Resource):
         """
         return await run_bulk(
             ids,
-            self._bulk_op(only_if_changed),
+            self._bulk_op(only_if_changed, options),
             concurrency=concurrency,
             on_progress=on_progress,
             total=total,
@@ -489,6 +535,7 @@ class AsyncPersonas(Resource):
         on_progress: Callable[[BulkProgress], object] | None = None,
         only_if_changed: bool = False,
         total: int | None = None,
+        **options: Unpack[RequestOptions],
     ) -> AsyncPager[BulkOutcome[Persona]]:
         """Promote many personas, yielding each outcome as it completes.
 
@@ -505,17 +552,19 @@ class AsyncPersonas(Resource):
         """
         return stream_bulk(
             ids,
-            self._bulk_op(only_if_changed),
+            self._bulk_op(only_if_changed, options),
             concurrency=concurrency,
             on_progress=on_progress,
             total=total,
         )
 
-    def _bulk_op(self, only_if_changed: bool) -> BulkOp[Persona]:
+    def _bulk_op(self, only_if_changed: bool, options: RequestOptions) -> BulkOp[Persona]:
         check_instance("only_if_changed", only_if_changed, bool)
-        return self._promote_if_changed if only_if_changed else self._promote
+        check_request_options(options)
+        promote = self._promote_if_changed if only_if_changed else self._promote
+        return functools.partial(promote, options=options)
 
-    async def diff(self, persona_id: str) -> PersonaDiff:
+    async def diff(self, persona_id: str, **options: Unpack[RequestOptions]) -> PersonaDiff:
         """Compare the persona's production and draft configuration (one GET).
 
         The configuration is the version-level fields a promotion copies:
@@ -531,12 +580,12 @@ class AsyncPersonas(Resource):
         Raises:
             PersonaNotFoundError: The persona does not exist.
         """
-        persona = await self.get(persona_id)
+        persona = await self.get(persona_id, **options)
         result = persona_diff(persona)
         set_request_id(result, persona.request_id)
         return result
 
-    async def reset_draft(self, persona_id: str) -> Persona:
+    async def reset_draft(self, persona_id: str, **options: Unpack[RequestOptions]) -> Persona:
         """Discard the draft's edits: write production's configuration onto the draft.
 
         Reads the persona (P3), then updates it (P4) with production's configuration
@@ -551,15 +600,17 @@ class AsyncPersonas(Resource):
             NoDraftVersionError: The persona has no draft.
             PersonaNotFoundError: The persona does not exist.
         """
-        persona = await self.get(persona_id)
+        persona = await self.get(persona_id, **options)
         production = persona.current_production_version
         if production is None:
             raise InvalidRequestError(
                 f"persona {persona_id} has no production version to reset the draft to"
             )
-        return await self._write_draft(persona, production)
+        return await self._write_draft(persona, production, options)
 
-    async def rollback(self, persona_id: str, version_id: str) -> Persona:
+    async def rollback(
+        self, persona_id: str, version_id: str, **options: Unpack[RequestOptions]
+    ) -> Persona:
         """Make an earlier version's configuration live again, as a new production version.
 
         Reads the target version (P10) and the persona, writes the target's
@@ -583,9 +634,9 @@ class AsyncPersonas(Resource):
                 configuration (nothing was promoted).
             APIConnectionError, InternalServerError, ...: As :meth:`promote`.
         """
-        target = await self.versions.get(persona_id, version_id)
-        persona = await self.get(persona_id)
-        updated = await self._write_draft(persona, target)
+        target = await self.versions.get(persona_id, version_id, **options)
+        persona = await self.get(persona_id, **options)
+        updated = await self._write_draft(persona, target, options)
         draft = updated.current_draft_version
         left = [
             field
@@ -597,14 +648,16 @@ class AsyncPersonas(Resource):
                 f"rollback of persona {persona_id} to version {version_id}: after the "
                 f"update the draft still differs in {', '.join(left)}; nothing was promoted"
             )
-        return await self._promote(persona_id)
+        return await self._promote(persona_id, options)
 
-    async def _write_draft(self, persona: Persona, source: PersonaVersion) -> Persona:
+    async def _write_draft(
+        self, persona: Persona, source: PersonaVersion, options: RequestOptions
+    ) -> Persona:
         """PATCH ``source``'s configuration onto the persona's draft (``None`` clears)."""
         body: dict[str, object] = {"name": persona.name}
         body.update((field, _config_value(source, field)) for field in CONFIG_FIELDS)
         return await self._call(
-            "PATCH", _PERSONA, Persona, path={"persona_id": persona.id}, json=body
+            "PATCH", _PERSONA, Persona, path={"persona_id": persona.id}, json=body, options=options
         )
 
 

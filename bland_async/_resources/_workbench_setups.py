@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, Unpack
 
 from bland_async._bulk import BulkProgress, BulkResult, run_bulk
 from bland_async._converter import drop_unset
 from bland_async._errors import InvalidRequestError, VersionNotEditableError
+from bland_async._options import RequestOptions, check_request_options
 from bland_async._resources._eval_run_body import RUN_MODES, RunModeValue
 from bland_async._resources._evals_base import (
     EvalsResource,
@@ -62,6 +63,7 @@ class AsyncWorkbenchSetupVersions(EvalsResource):
         limit: int | Unset = UNSET,
         starting_after: str | Unset = UNSET,
         ending_before: str | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> CursorPage[WorkbenchSetupVersionListItem]:
         """List one page of a setup's versions.
 
@@ -85,10 +87,16 @@ class AsyncWorkbenchSetupVersions(EvalsResource):
             params=cursor_params(
                 limit=limit, starting_after=starting_after, ending_before=ending_before
             ),
+            options=options,
         )
 
     def iterate(
-        self, setup_id: str, *, limit: int = 100, starting_after: str | Unset = UNSET
+        self,
+        setup_id: str,
+        *,
+        limit: int = 100,
+        starting_after: str | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> AsyncPager[WorkbenchSetupVersionListItem]:
         """Iterate over every version of a setup, one page request at a time.
 
@@ -96,9 +104,10 @@ class AsyncWorkbenchSetupVersions(EvalsResource):
             InvalidRequestError: ``limit`` outside 1..100.
         """
         return cursor_iterate(
-            lambda cursor: self.list(setup_id, limit=limit, starting_after=cursor),
+            lambda cursor: self.list(setup_id, limit=limit, starting_after=cursor, **options),
             limit=limit,
             starting_after=starting_after,
+            options=options,
         )
 
     async def create(
@@ -108,6 +117,7 @@ class AsyncWorkbenchSetupVersions(EvalsResource):
         name: str | Unset = UNSET,
         description: str | Unset | None = UNSET,
         from_version_id: str | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> WorkbenchSetupVersion:
         """Fork a new editable version from an existing one (default: the current draft).
 
@@ -129,10 +139,17 @@ class AsyncWorkbenchSetupVersions(EvalsResource):
         """
         body = fork_body(name=name, description=description, from_version_id=from_version_id)
         return await self._call(
-            "POST", _VERSIONS, WorkbenchSetupVersion, path={"setup_id": setup_id}, json=body
+            "POST",
+            _VERSIONS,
+            WorkbenchSetupVersion,
+            path={"setup_id": setup_id},
+            json=body,
+            options=options,
         )
 
-    async def get(self, setup_id: str, version_id: str) -> WorkbenchSetupVersion:
+    async def get(
+        self, setup_id: str, version_id: str, **options: Unpack[RequestOptions]
+    ) -> WorkbenchSetupVersion:
         """Get one version of a workbench setup.
 
         Raises:
@@ -144,6 +161,7 @@ class AsyncWorkbenchSetupVersions(EvalsResource):
             _VERSION,
             WorkbenchSetupVersion,
             path={"setup_id": setup_id, "version_id": version_id},
+            options=options,
         )
 
     async def update(
@@ -158,6 +176,7 @@ class AsyncWorkbenchSetupVersions(EvalsResource):
         run_mode: RunModeValue | Unset = UNSET,
         default_test_config_id: str | Unset | None = UNSET,
         default_call_ids: Sequence[str] | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> WorkbenchSetupVersion:
         """Update an editable (draft or forked) setup version; only given fields are sent.
 
@@ -189,10 +208,10 @@ class AsyncWorkbenchSetupVersions(EvalsResource):
             default_test_config_id=default_test_config_id,
             default_call_ids=default_call_ids,
         )
-        return await self._patch(setup_id, version_id, body)
+        return await self._patch(setup_id, version_id, body, options)
 
     async def _patch(
-        self, setup_id: str, version_id: str, body: dict[str, object]
+        self, setup_id: str, version_id: str, body: dict[str, object], options: RequestOptions
     ) -> WorkbenchSetupVersion:
         return await self._call(
             "PATCH",
@@ -200,17 +219,18 @@ class AsyncWorkbenchSetupVersions(EvalsResource):
             WorkbenchSetupVersion,
             path={"setup_id": setup_id, "version_id": version_id},
             json=body,
+            options=options,
         )
 
     async def _edit(
-        self, setup_id: str, version_id: str, body: dict[str, object]
+        self, setup_id: str, version_id: str, body: dict[str, object], options: RequestOptions
     ) -> WorkbenchSetupVersion:
         try:
-            return await self._patch(setup_id, version_id, body)
+            return await self._patch(setup_id, version_id, body, options)
         except VersionNotEditableError:
             pass  # refused, so nothing was applied: fork the published version instead
-        fork = await self.create(setup_id, from_version_id=version_id)
-        return await self._patch(setup_id, fork.id, body)
+        fork = await self.create(setup_id, from_version_id=version_id, **options)
+        return await self._patch(setup_id, fork.id, body, options)
 
     async def edit(
         self,
@@ -224,6 +244,7 @@ class AsyncWorkbenchSetupVersions(EvalsResource):
         run_mode: RunModeValue | Unset = UNSET,
         default_test_config_id: str | Unset | None = UNSET,
         default_call_ids: Sequence[str] | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> WorkbenchSetupVersion:
         """Change a version whatever its state: update it, or fork it and update the fork.
 
@@ -254,7 +275,7 @@ class AsyncWorkbenchSetupVersions(EvalsResource):
             default_test_config_id=default_test_config_id,
             default_call_ids=default_call_ids,
         )
-        return await self._edit(setup_id, version_id, body)
+        return await self._edit(setup_id, version_id, body, options)
 
     async def update_many(
         self,
@@ -272,6 +293,7 @@ class AsyncWorkbenchSetupVersions(EvalsResource):
         concurrency: int = 16,
         on_progress: Callable[[BulkProgress], object] | None = None,
         total: int | None = None,
+        **options: Unpack[RequestOptions],
     ) -> BulkResult[WorkbenchSetupVersion]:
         """Apply the same change to many versions of a setup concurrently.
 
@@ -316,10 +338,11 @@ class AsyncWorkbenchSetupVersions(EvalsResource):
             default_call_ids=default_call_ids,
         )
         check_instance("fork_archived", fork_archived, bool)
+        check_request_options(options)
         change = self._edit if fork_archived else self._patch
 
         async def op(version_id: str) -> WorkbenchSetupVersion:
-            return await change(setup_id, version_id, body)
+            return await change(setup_id, version_id, body, options)
 
         return await run_bulk(
             version_ids, op, concurrency=concurrency, on_progress=on_progress, total=total
@@ -397,6 +420,7 @@ class AsyncWorkbenchSetups(EvalsResource):
         limit: int | Unset = UNSET,
         starting_after: str | Unset = UNSET,
         ending_before: str | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> CursorPage[WorkbenchSetupListItem]:
         """List one page of the organization's workbench setups.
 
@@ -417,10 +441,15 @@ class AsyncWorkbenchSetups(EvalsResource):
             params=cursor_params(
                 limit=limit, starting_after=starting_after, ending_before=ending_before
             ),
+            options=options,
         )
 
     def iterate(
-        self, *, limit: int = 100, starting_after: str | Unset = UNSET
+        self,
+        *,
+        limit: int = 100,
+        starting_after: str | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> AsyncPager[WorkbenchSetupListItem]:
         """Iterate over every workbench setup, one page request at a time.
 
@@ -432,13 +461,18 @@ class AsyncWorkbenchSetups(EvalsResource):
             InvalidRequestError: ``limit`` outside 1..100.
         """
         return cursor_iterate(
-            lambda cursor: self.list(limit=limit, starting_after=cursor),
+            lambda cursor: self.list(limit=limit, starting_after=cursor, **options),
             limit=limit,
             starting_after=starting_after,
+            options=options,
         )
 
     async def create(
-        self, *, name: str, description: str | Unset | None = UNSET
+        self,
+        *,
+        name: str,
+        description: str | Unset | None = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> WorkbenchSetupWithVersion:
         """Create a workbench setup with an empty editable draft (version 1).
 
@@ -461,9 +495,12 @@ class AsyncWorkbenchSetups(EvalsResource):
             _SETUPS,
             WorkbenchSetupWithVersion,
             json=drop_unset({"name": name, "description": description}),
+            options=options,
         )
 
-    async def get(self, setup_id: str) -> WorkbenchSetupWithVersion:
+    async def get(
+        self, setup_id: str, **options: Unpack[RequestOptions]
+    ) -> WorkbenchSetupWithVersion:
         """Get a workbench setup with its current (draft) version.
 
         Raises:
@@ -471,7 +508,7 @@ class AsyncWorkbenchSetups(EvalsResource):
             EvalsDisabledError: Evals is not enabled for the organization.
         """
         return await self._call(
-            "GET", _SETUP, WorkbenchSetupWithVersion, path={"setup_id": setup_id}
+            "GET", _SETUP, WorkbenchSetupWithVersion, path={"setup_id": setup_id}, options=options
         )
 
     async def update(
@@ -482,6 +519,7 @@ class AsyncWorkbenchSetups(EvalsResource):
         description: str | Unset | None = UNSET,
         active_version_id: str | Unset | None = UNSET,
         metadata: Mapping[str, str] | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> WorkbenchSetupWithVersion:
         """Update setup-level fields; agents, threshold and run mode live on a version.
 
@@ -505,19 +543,26 @@ class AsyncWorkbenchSetups(EvalsResource):
             metadata=metadata,
         )
         return await self._call(
-            "PATCH", _SETUP, WorkbenchSetupWithVersion, path={"setup_id": setup_id}, json=body
+            "PATCH",
+            _SETUP,
+            WorkbenchSetupWithVersion,
+            path={"setup_id": setup_id},
+            json=body,
+            options=options,
         )
 
-    async def delete(self, setup_id: str) -> None:
+    async def delete(self, setup_id: str, **options: Unpack[RequestOptions]) -> None:
         """Delete a workbench setup (a soft delete; the API answers 204).
 
         Raises:
             NotFoundError: The setup does not exist.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        await self._raw("DELETE", _SETUP, path={"setup_id": setup_id})
+        await self._raw("DELETE", _SETUP, path={"setup_id": setup_id}, options=options)
 
-    async def publish(self, setup_id: str) -> WorkbenchSetupPublishResult:
+    async def publish(
+        self, setup_id: str, **options: Unpack[RequestOptions]
+    ) -> WorkbenchSetupPublishResult:
         """Publish the setup's draft as a new archived version and open a new draft.
 
         The draft needs at least one attached agent, each with at least one target
@@ -529,5 +574,9 @@ class AsyncWorkbenchSetups(EvalsResource):
             EvalsDisabledError: Evals is not enabled for the organization.
         """
         return await self._call(
-            "POST", _PUBLISH, WorkbenchSetupPublishResult, path={"setup_id": setup_id}
+            "POST",
+            _PUBLISH,
+            WorkbenchSetupPublishResult,
+            path={"setup_id": setup_id},
+            options=options,
         )

@@ -94,13 +94,16 @@ class BlandClient(SyncClient):
         base_url: str | None = None,
         timeout: float | Timeout | None = None,
         max_retries: int | None = None,
+        max_concurrency: int | None = None,
         retry_policy: RetryPolicy | None = None,
     ) -> BlandClient:
         """Return a copy with some options changed, sharing this client's session.
 
-        The copy also shares the rate-limit pause and counters. Closing the copy only
-        makes the copy unusable: the session belongs to this client, and closing this
-        client closes it for every copy.
+        The copy also shares the rate-limit pause and counters. ``max_concurrency``
+        caps the copy's own requests in flight (a cap this client has still applies to
+        all of them together). Closing the copy only makes the copy unusable: the
+        session belongs to this client, and closing this client closes it for every
+        copy.
         """
         return BlandClient._wrap(
             self._runtime,
@@ -109,6 +112,7 @@ class BlandClient(SyncClient):
                 base_url=base_url,
                 timeout=timeout,
                 max_retries=max_retries,
+                max_concurrency=max_concurrency,
                 retry_policy=retry_policy,
             ),
         )

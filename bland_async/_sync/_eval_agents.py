@@ -12,7 +12,9 @@ from bland_async._types import UNSET
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
+    from typing import Unpack
 
+    from bland_async._options import RequestOptions
     from bland_async._resources._eval_agents import (
         AsyncEvalAgents,
         AsyncEvalAgentVersions,
@@ -51,6 +53,7 @@ class EvalAgentVersions(SyncResource):
         limit: int | Unset = UNSET,
         starting_after: str | Unset = UNSET,
         ending_before: str | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> CursorPage[EvalAgentVersionListItem]:
         """List one page of an eval agent's versions.
 
@@ -72,10 +75,16 @@ class EvalAgentVersions(SyncResource):
             limit=limit,
             starting_after=starting_after,
             ending_before=ending_before,
+            **options,
         )
 
     def iterate(
-        self, eval_agent_id: str, *, limit: int = 100, starting_after: str | Unset = UNSET
+        self,
+        eval_agent_id: str,
+        *,
+        limit: int = 100,
+        starting_after: str | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> SyncPager[EvalAgentVersionListItem]:
         """Iterate over every version of an eval agent, one page request at a time.
 
@@ -89,7 +98,9 @@ class EvalAgentVersions(SyncResource):
         """
         return SyncPager(
             self._runtime,
-            self._async.iterate(eval_agent_id, limit=limit, starting_after=starting_after),
+            self._async.iterate(
+                eval_agent_id, limit=limit, starting_after=starting_after, **options
+            ),
         )
 
     def create(
@@ -99,6 +110,7 @@ class EvalAgentVersions(SyncResource):
         name: str | Unset = UNSET,
         description: str | Unset | None = UNSET,
         from_version_id: str | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> EvalAgentVersion:
         """Fork a new editable version from an existing one (default: the current draft).
 
@@ -123,16 +135,19 @@ class EvalAgentVersions(SyncResource):
             name=name,
             description=description,
             from_version_id=from_version_id,
+            **options,
         )
 
-    def get(self, eval_agent_id: str, version_id: str) -> EvalAgentVersion:
+    def get(
+        self, eval_agent_id: str, version_id: str, **options: Unpack[RequestOptions]
+    ) -> EvalAgentVersion:
         """Get one version of an eval agent.
 
         Raises:
             NotFoundError: ``EVAL_AGENT_VERSION_NOT_FOUND``: no such version of this agent.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        return self._runtime.call(self._async.get, eval_agent_id, version_id)
+        return self._runtime.call(self._async.get, eval_agent_id, version_id, **options)
 
     def update(
         self,
@@ -147,6 +162,7 @@ class EvalAgentVersions(SyncResource):
         levels: Sequence[Level] | Unset = UNSET,
         target_level_keys: Sequence[str] | Unset = UNSET,
         weight: float | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> EvalAgentVersion:
         """Update an editable (draft or forked) agent version; only given fields are sent.
 
@@ -185,6 +201,7 @@ class EvalAgentVersions(SyncResource):
             levels=levels,
             target_level_keys=target_level_keys,
             weight=weight,
+            **options,
         )
 
 
@@ -206,6 +223,7 @@ class EvalAgents(SyncResource):
         limit: int | Unset = UNSET,
         starting_after: str | Unset = UNSET,
         ending_before: str | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> CursorPage[EvalAgentListItem]:
         """List one page of the organization's eval agents.
 
@@ -224,10 +242,15 @@ class EvalAgents(SyncResource):
             limit=limit,
             starting_after=starting_after,
             ending_before=ending_before,
+            **options,
         )
 
     def iterate(
-        self, *, limit: int = 100, starting_after: str | Unset = UNSET
+        self,
+        *,
+        limit: int = 100,
+        starting_after: str | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> SyncPager[EvalAgentListItem]:
         """Iterate over every eval agent, one page request at a time.
 
@@ -239,7 +262,8 @@ class EvalAgents(SyncResource):
             InvalidRequestError: ``limit`` outside 1..100.
         """
         return SyncPager(
-            self._runtime, self._async.iterate(limit=limit, starting_after=starting_after)
+            self._runtime,
+            self._async.iterate(limit=limit, starting_after=starting_after, **options),
         )
 
     def create(
@@ -250,6 +274,7 @@ class EvalAgents(SyncResource):
         template_key: str | Unset | None = UNSET,
         user_template_id: str | Unset | None = UNSET,
         modality: ModalityValue | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> EvalAgentWithVersion:
         """Create an eval agent with an editable draft (version 1), optionally from a template.
 
@@ -276,16 +301,17 @@ class EvalAgents(SyncResource):
             template_key=template_key,
             user_template_id=user_template_id,
             modality=modality,
+            **options,
         )
 
-    def get(self, eval_agent_id: str) -> EvalAgentWithVersion:
+    def get(self, eval_agent_id: str, **options: Unpack[RequestOptions]) -> EvalAgentWithVersion:
         """Get an eval agent with its current (draft) version.
 
         Raises:
             NotFoundError: The agent does not exist.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        return self._runtime.call(self._async.get, eval_agent_id)
+        return self._runtime.call(self._async.get, eval_agent_id, **options)
 
     def update(
         self,
@@ -295,6 +321,7 @@ class EvalAgents(SyncResource):
         description: str | Unset | None = UNSET,
         active_version_id: str | Unset | None = UNSET,
         metadata: Mapping[str, str] | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> EvalAgentWithVersion:
         """Update agent-level fields; prompts and levels are changed on a version.
 
@@ -318,18 +345,21 @@ class EvalAgents(SyncResource):
             description=description,
             active_version_id=active_version_id,
             metadata=metadata,
+            **options,
         )
 
-    def delete(self, eval_agent_id: str) -> None:
+    def delete(self, eval_agent_id: str, **options: Unpack[RequestOptions]) -> None:
         """Delete an eval agent (a soft delete; the API answers 204).
 
         Raises:
             NotFoundError: The agent does not exist.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        self._runtime.call(self._async.delete, eval_agent_id)
+        self._runtime.call(self._async.delete, eval_agent_id, **options)
 
-    def publish(self, eval_agent_id: str) -> EvalAgentPublishResult:
+    def publish(
+        self, eval_agent_id: str, **options: Unpack[RequestOptions]
+    ) -> EvalAgentPublishResult:
         """Publish the agent's draft as a new archived version and open a new draft.
 
         The draft must be pass/fail (0 levels, no target keys) or graded (2 to 5
@@ -341,4 +371,4 @@ class EvalAgents(SyncResource):
             NotFoundError: The agent does not exist.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        return self._runtime.call(self._async.publish, eval_agent_id)
+        return self._runtime.call(self._async.publish, eval_agent_id, **options)

@@ -12,7 +12,9 @@ from bland_async._types import UNSET
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
+    from typing import Unpack
 
+    from bland_async._options import PollOptions, RequestOptions
     from bland_async._resources._eval_run_body import RunModeValue, TriggeredByValue
     from bland_async._resources._eval_runs import AsyncEvalRuns, RunStatusFilter
     from bland_async._sync_runtime import SyncRuntime
@@ -52,6 +54,7 @@ class EvalRuns(SyncResource):
         limit: int | Unset = UNSET,
         starting_after: str | Unset = UNSET,
         ending_before: str | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> CursorPage[EvalRunListItem]:
         """List one page of eval runs, optionally filtered.
 
@@ -78,6 +81,7 @@ class EvalRuns(SyncResource):
             limit=limit,
             starting_after=starting_after,
             ending_before=ending_before,
+            **options,
         )
 
     def iterate(
@@ -89,6 +93,7 @@ class EvalRuns(SyncResource):
         triggered_by: TriggeredByValue | Unset = UNSET,
         limit: int = 100,
         starting_after: str | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> SyncPager[EvalRunListItem]:
         """Iterate over every matching run, one page request at a time.
 
@@ -112,6 +117,7 @@ class EvalRuns(SyncResource):
                 triggered_by=triggered_by,
                 limit=limit,
                 starting_after=starting_after,
+                **options,
             ),
         )
 
@@ -126,6 +132,7 @@ class EvalRuns(SyncResource):
         workbench_setup_version_id: str | Unset = UNSET,
         triggered_by: TriggeredByValue | Unset = UNSET,
         metadata: Mapping[str, str] | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> EvalRun:
         """Start an eval run; it comes back ``PENDING``. Poll with :meth:`wait`.
 
@@ -161,6 +168,7 @@ class EvalRuns(SyncResource):
             workbench_setup_version_id=workbench_setup_version_id,
             triggered_by=triggered_by,
             metadata=metadata,
+            **options,
         )
 
     def estimate(
@@ -174,6 +182,7 @@ class EvalRuns(SyncResource):
         workbench_setup_version_id: str | Unset = UNSET,
         triggered_by: TriggeredByValue | Unset = UNSET,
         metadata: Mapping[str, str] | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> RunEstimate:
         """Estimate what a run with these arguments would cost (nothing is started).
 
@@ -194,18 +203,19 @@ class EvalRuns(SyncResource):
             workbench_setup_version_id=workbench_setup_version_id,
             triggered_by=triggered_by,
             metadata=metadata,
+            **options,
         )
 
-    def get(self, run_id: str) -> EvalRun:
+    def get(self, run_id: str, **options: Unpack[RequestOptions]) -> EvalRun:
         """Get a run with its status, counts and (once available) summary.
 
         Raises:
             NotFoundError: The run does not exist.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        return self._runtime.call(self._async.get, run_id)
+        return self._runtime.call(self._async.get, run_id, **options)
 
-    def cancel(self, run_id: str) -> EvalRun:
+    def cancel(self, run_id: str, **options: Unpack[RequestOptions]) -> EvalRun:
         """Cancel a pending or running run; atoms already scored stay (and are billed).
 
         Raises:
@@ -213,9 +223,16 @@ class EvalRuns(SyncResource):
             NotFoundError: The run does not exist.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        return self._runtime.call(self._async.cancel, run_id)
+        return self._runtime.call(self._async.cancel, run_id, **options)
 
-    def wait(self, run_id: str, *, timeout: float = 600.0, poll_interval: float = 2.0) -> EvalRun:
+    def wait(
+        self,
+        run_id: str,
+        *,
+        timeout: float = 600.0,
+        poll_interval: float = 2.0,
+        **options: Unpack[PollOptions],
+    ) -> EvalRun:
         """Poll a run until it is ``COMPLETE``, ``PARTIAL``, ``FAILED`` or ``CANCELLED``.
 
         The run is read at once, then after ``poll_interval`` seconds, the interval
@@ -242,7 +259,7 @@ class EvalRuns(SyncResource):
             EvalsDisabledError: Evals is not enabled for the organization.
         """
         return self._runtime.call(
-            self._async.wait, run_id, timeout=timeout, poll_interval=poll_interval
+            self._async.wait, run_id, timeout=timeout, poll_interval=poll_interval, **options
         )
 
     def call_results(
@@ -253,6 +270,7 @@ class EvalRuns(SyncResource):
         limit: int | Unset = UNSET,
         starting_after: str | Unset = UNSET,
         ending_before: str | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> CallResultPage:
         """List one page of a run's per-call results, with the run's status.
 
@@ -277,10 +295,16 @@ class EvalRuns(SyncResource):
             limit=limit,
             starting_after=starting_after,
             ending_before=ending_before,
+            **options,
         )
 
     def iterate_call_results(
-        self, run_id: str, *, include_agent_results: bool = False, limit: int = 100
+        self,
+        run_id: str,
+        *,
+        include_agent_results: bool = False,
+        limit: int = 100,
+        **options: Unpack[RequestOptions],
     ) -> SyncPager[CallResult]:
         """Iterate over every call result of a run, one page request at a time.
 
@@ -295,7 +319,7 @@ class EvalRuns(SyncResource):
         return SyncPager(
             self._runtime,
             self._async.iterate_call_results(
-                run_id, include_agent_results=include_agent_results, limit=limit
+                run_id, include_agent_results=include_agent_results, limit=limit, **options
             ),
         )
 
@@ -306,6 +330,7 @@ class EvalRuns(SyncResource):
         limit: int | Unset = UNSET,
         starting_after: str | Unset = UNSET,
         ending_before: str | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> CursorPage[AgentResult]:
         """List one page of a run's verdicts (one per call and agent).
 
@@ -327,9 +352,12 @@ class EvalRuns(SyncResource):
             limit=limit,
             starting_after=starting_after,
             ending_before=ending_before,
+            **options,
         )
 
-    def iterate_agent_results(self, run_id: str, *, limit: int = 100) -> SyncPager[AgentResult]:
+    def iterate_agent_results(
+        self, run_id: str, *, limit: int = 100, **options: Unpack[RequestOptions]
+    ) -> SyncPager[AgentResult]:
         """Iterate over every verdict of a run, one page request at a time.
 
         Args:
@@ -339,13 +367,17 @@ class EvalRuns(SyncResource):
         Raises:
             InvalidRequestError: ``limit`` outside 1..100.
         """
-        return SyncPager(self._runtime, self._async.iterate_agent_results(run_id, limit=limit))
+        return SyncPager(
+            self._runtime, self._async.iterate_agent_results(run_id, limit=limit, **options)
+        )
 
-    def agent_snapshots(self, run_id: str) -> CursorPage[AgentSnapshot]:
+    def agent_snapshots(
+        self, run_id: str, **options: Unpack[RequestOptions]
+    ) -> CursorPage[AgentSnapshot]:
         """List the agent versions frozen into a run, in roster order (a single page).
 
         Raises:
             NotFoundError: The run does not exist.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        return self._runtime.call(self._async.agent_snapshots, run_id)
+        return self._runtime.call(self._async.agent_snapshots, run_id, **options)

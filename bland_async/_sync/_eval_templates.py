@@ -12,7 +12,9 @@ from bland_async._types import UNSET
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from typing import Unpack
 
+    from bland_async._options import RequestOptions
     from bland_async._resources._eval_agents import ModalityValue
     from bland_async._resources._eval_templates import (
         AsyncEvalTemplates,
@@ -39,22 +41,22 @@ class EvalTemplates(SyncResource):
         self._runtime = runtime
         self._async = async_
 
-    def list(self) -> CursorPage[AgentTemplate]:
+    def list(self, **options: Unpack[RequestOptions]) -> CursorPage[AgentTemplate]:
         """List every shipped template (one page: ``has_more`` is false).
 
         Raises:
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        return self._runtime.call(self._async.list)
+        return self._runtime.call(self._async.list, **options)
 
-    def get(self, template_key: str) -> AgentTemplate:
+    def get(self, template_key: str, **options: Unpack[RequestOptions]) -> AgentTemplate:
         """Get a shipped template by its key (e.g. ``"hallucination_detection"``).
 
         Raises:
             NotFoundError: ``EVAL_AGENT_TEMPLATE_NOT_FOUND``: no template has this key.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        return self._runtime.call(self._async.get, template_key)
+        return self._runtime.call(self._async.get, template_key, **options)
 
 
 class EvalUserTemplates(SyncResource):
@@ -73,6 +75,7 @@ class EvalUserTemplates(SyncResource):
         limit: int | Unset = UNSET,
         starting_after: str | Unset = UNSET,
         ending_before: str | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> CursorPage[UserTemplateListItem]:
         """List one page of user templates.
 
@@ -91,10 +94,15 @@ class EvalUserTemplates(SyncResource):
             limit=limit,
             starting_after=starting_after,
             ending_before=ending_before,
+            **options,
         )
 
     def iterate(
-        self, *, limit: int = 100, starting_after: str | Unset = UNSET
+        self,
+        *,
+        limit: int = 100,
+        starting_after: str | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> SyncPager[UserTemplateListItem]:
         """Iterate over every user template, one page request at a time.
 
@@ -106,7 +114,8 @@ class EvalUserTemplates(SyncResource):
             InvalidRequestError: ``limit`` outside 1..100.
         """
         return SyncPager(
-            self._runtime, self._async.iterate(limit=limit, starting_after=starting_after)
+            self._runtime,
+            self._async.iterate(limit=limit, starting_after=starting_after, **options),
         )
 
     def create(
@@ -123,6 +132,7 @@ class EvalUserTemplates(SyncResource):
         visibility: VisibilityValue | Unset = UNSET,
         from_agent_id: str | Unset = UNSET,
         from_version_id: str | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> UserTemplate:
         """Save a template, from an existing agent's content or given inline.
 
@@ -162,16 +172,17 @@ class EvalUserTemplates(SyncResource):
             visibility=visibility,
             from_agent_id=from_agent_id,
             from_version_id=from_version_id,
+            **options,
         )
 
-    def get(self, user_template_id: str) -> UserTemplate:
+    def get(self, user_template_id: str, **options: Unpack[RequestOptions]) -> UserTemplate:
         """Get a user template.
 
         Raises:
             NotFoundError: The template does not exist.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        return self._runtime.call(self._async.get, user_template_id)
+        return self._runtime.call(self._async.get, user_template_id, **options)
 
     def update(
         self,
@@ -185,6 +196,7 @@ class EvalUserTemplates(SyncResource):
         levels: Sequence[Level] | Unset = UNSET,
         target_level_keys: Sequence[str] | Unset = UNSET,
         visibility: VisibilityValue | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> UserTemplate:
         """Update a user template; only given fields are sent (modality cannot change).
 
@@ -215,13 +227,14 @@ class EvalUserTemplates(SyncResource):
             levels=levels,
             target_level_keys=target_level_keys,
             visibility=visibility,
+            **options,
         )
 
-    def delete(self, user_template_id: str) -> None:
+    def delete(self, user_template_id: str, **options: Unpack[RequestOptions]) -> None:
         """Delete a user template (a soft delete; the API answers 204).
 
         Raises:
             NotFoundError: The template does not exist.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        self._runtime.call(self._async.delete, user_template_id)
+        self._runtime.call(self._async.delete, user_template_id, **options)

@@ -14,6 +14,9 @@ from bland_async._sync._workbench_setups import WorkbenchSetups
 from bland_async._sync_runtime import SyncResource
 
 if TYPE_CHECKING:
+    from typing import Unpack
+
+    from bland_async._options import RequestOptions
     from bland_async._resources._evals import AsyncEvals
     from bland_async._sync_runtime import SyncRuntime
     from bland_async.models._evals import EvalsStatus
@@ -50,7 +53,7 @@ class Evals(SyncResource):
         self.user_templates = EvalUserTemplates(runtime, async_.user_templates)
         self.workbench_setups = WorkbenchSetups(runtime, async_.workbench_setups)
 
-    def status(self) -> EvalsStatus:
+    def status(self, **options: Unpack[RequestOptions]) -> EvalsStatus:
         """Tell whether Evals is enabled for the organization (this route is never gated).
 
         When it is off, every other Evals call raises :class:`EvalsDisabledError`.
@@ -58,4 +61,4 @@ class Evals(SyncResource):
         Raises:
             AuthenticationError: The API key is missing or invalid.
         """
-        return self._runtime.call(self._async.status)
+        return self._runtime.call(self._async.status, **options)

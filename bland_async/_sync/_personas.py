@@ -13,8 +13,10 @@ from bland_async._types import UNSET
 if TYPE_CHECKING:
     import builtins
     from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
+    from typing import Unpack
 
     from bland_async._bulk import BulkOutcome, BulkProgress, BulkResult
+    from bland_async._options import RequestOptions
     from bland_async._resources._personas import (
         AsyncPersonaInbound,
         AsyncPersonas,
@@ -48,21 +50,25 @@ class PersonaVersions(SyncResource):
         self._runtime = runtime
         self._async = async_
 
-    def list(self, persona_id: str) -> builtins.list[PersonaVersion]:
+    def list(
+        self, persona_id: str, **options: Unpack[RequestOptions]
+    ) -> builtins.list[PersonaVersion]:
         """List every version of a persona, newest ``version_number`` first (unpaginated).
 
         Raises:
             PersonaNotFoundError: The persona does not exist.
         """
-        return self._runtime.call(self._async.list, persona_id)
+        return self._runtime.call(self._async.list, persona_id, **options)
 
-    def get(self, persona_id: str, version_id: str) -> PersonaVersion:
+    def get(
+        self, persona_id: str, version_id: str, **options: Unpack[RequestOptions]
+    ) -> PersonaVersion:
         """Get one version of a persona by its id.
 
         Raises:
             VersionNotFoundError: No such version; ``details`` lists the available ones.
         """
-        return self._runtime.call(self._async.get, persona_id, version_id)
+        return self._runtime.call(self._async.get, persona_id, version_id, **options)
 
 
 class PersonaInbound(SyncResource):
@@ -75,7 +81,9 @@ class PersonaInbound(SyncResource):
         self._runtime = runtime
         self._async = async_
 
-    def attach(self, persona_id: str, numbers: Sequence[str]) -> PersonaInboundNumbers:
+    def attach(
+        self, persona_id: str, numbers: Sequence[str], **options: Unpack[RequestOptions]
+    ) -> PersonaInboundNumbers:
         """Attach phone numbers (E.164, owned by the account) to a persona.
 
         Safe to retry: attaching an attached number again changes nothing.
@@ -88,9 +96,11 @@ class PersonaInbound(SyncResource):
             InvalidRequestError: A number is not E.164, or the list is empty.
             BadRequestError: ``INVALID_INBOUND_NUMBERS``: a number is not the account's.
         """
-        return self._runtime.call(self._async.attach, persona_id, numbers)
+        return self._runtime.call(self._async.attach, persona_id, numbers, **options)
 
-    def detach(self, persona_id: str, numbers: Sequence[str]) -> PersonaInboundNumbers:
+    def detach(
+        self, persona_id: str, numbers: Sequence[str], **options: Unpack[RequestOptions]
+    ) -> PersonaInboundNumbers:
         """Detach phone numbers from a persona; they lose their per-number settings.
 
         Only numbers attached to this persona are affected. Safe to retry.
@@ -99,10 +109,14 @@ class PersonaInbound(SyncResource):
             InvalidRequestError: A number is not E.164, or the list is empty.
             PersonaNotFoundError: The persona does not exist.
         """
-        return self._runtime.call(self._async.detach, persona_id, numbers)
+        return self._runtime.call(self._async.detach, persona_id, numbers, **options)
 
     def update_settings(
-        self, persona_id: str, phone_number: str, settings: PersonaSettings | None
+        self,
+        persona_id: str,
+        phone_number: str,
+        settings: PersonaSettings | None,
+        **options: Unpack[RequestOptions],
     ) -> InboundNumberSettings:
         """Set one attached number's persona settings; ``None`` clears them.
 
@@ -114,7 +128,9 @@ class PersonaInbound(SyncResource):
         Raises:
             NotFoundError: ``INBOUND_NOT_FOUND``: the number is not attached to this persona.
         """
-        return self._runtime.call(self._async.update_settings, persona_id, phone_number, settings)
+        return self._runtime.call(
+            self._async.update_settings, persona_id, phone_number, settings, **options
+        )
 
 
 class Personas(SyncResource):
@@ -132,7 +148,11 @@ class Personas(SyncResource):
         self.versions = PersonaVersions(runtime, async_.versions)
 
     def list(
-        self, *, page: int | Unset = UNSET, limit: int | Unset = UNSET
+        self,
+        *,
+        page: int | Unset = UNSET,
+        limit: int | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> builtins.list[Persona]:
         """List one page of the organization's personas.
 
@@ -143,9 +163,9 @@ class Personas(SyncResource):
         Raises:
             InvalidRequestError: ``page`` < 1 or ``limit`` outside 1..100.
         """
-        return self._runtime.call(self._async.list, page=page, limit=limit)
+        return self._runtime.call(self._async.list, page=page, limit=limit, **options)
 
-    def iterate(self, *, limit: int = 100) -> SyncPager[Persona]:
+    def iterate(self, *, limit: int = 100, **options: Unpack[RequestOptions]) -> SyncPager[Persona]:
         """Iterate over every persona, fetching ``limit`` per request as iteration goes.
 
         Stops after the first page shorter than ``limit``.
@@ -153,7 +173,7 @@ class Personas(SyncResource):
         Raises:
             InvalidRequestError: ``limit`` outside 1..100.
         """
-        return SyncPager(self._runtime, self._async.iterate(limit=limit))
+        return SyncPager(self._runtime, self._async.iterate(limit=limit, **options))
 
     def create(
         self,
@@ -169,6 +189,7 @@ class Personas(SyncResource):
         default_tools: Sequence[Mapping[str, object]] | Unset = UNSET,
         pathway_conditions: Sequence[PathwayCondition] | Unset = UNSET,
         kb_ids: Sequence[str] | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> Persona:
         """Create a persona; its configuration becomes both production and draft.
 
@@ -191,15 +212,16 @@ class Personas(SyncResource):
             default_tools=default_tools,
             pathway_conditions=pathway_conditions,
             kb_ids=kb_ids,
+            **options,
         )
 
-    def get(self, persona_id: str) -> Persona:
+    def get(self, persona_id: str, **options: Unpack[RequestOptions]) -> Persona:
         """Get a persona with its production and draft versions and inbound numbers.
 
         Raises:
             PersonaNotFoundError: The persona does not exist.
         """
-        return self._runtime.call(self._async.get, persona_id)
+        return self._runtime.call(self._async.get, persona_id, **options)
 
     def update(
         self,
@@ -216,6 +238,7 @@ class Personas(SyncResource):
         default_tools: Sequence[Mapping[str, object]] | Unset = UNSET,
         pathway_conditions: Sequence[PathwayCondition] | Unset = UNSET,
         kb_ids: Sequence[str] | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> Persona:
         """Update a persona. Configuration fields go to the draft; promote to make them live.
 
@@ -242,9 +265,12 @@ class Personas(SyncResource):
             default_tools=default_tools,
             pathway_conditions=pathway_conditions,
             kb_ids=kb_ids,
+            **options,
         )
 
-    def delete(self, persona_id: str, *, force: bool = False) -> PersonaDeleteResult:
+    def delete(
+        self, persona_id: str, *, force: bool = False, **options: Unpack[RequestOptions]
+    ) -> PersonaDeleteResult:
         """Delete a persona with all its versions.
 
         Args:
@@ -256,9 +282,11 @@ class Personas(SyncResource):
                 ``details["phone_numbers_using"]`` lists them.
             PersonaNotFoundError: The persona does not exist.
         """
-        return self._runtime.call(self._async.delete, persona_id, force=force)
+        return self._runtime.call(self._async.delete, persona_id, force=force, **options)
 
-    def promote(self, persona_id: str, *, only_if_changed: bool = False) -> Persona:
+    def promote(
+        self, persona_id: str, *, only_if_changed: bool = False, **options: Unpack[RequestOptions]
+    ) -> Persona:
         """Promote the persona's current draft to a new production version.
 
         With ``only_if_changed=True`` the persona is read first (one GET), and when its
@@ -297,7 +325,9 @@ class Personas(SyncResource):
             ResponseValidationError: The answer and the re-reads could not be read
                 (``may_have_been_applied=True``).
         """
-        return self._runtime.call(self._async.promote, persona_id, only_if_changed=only_if_changed)
+        return self._runtime.call(
+            self._async.promote, persona_id, only_if_changed=only_if_changed, **options
+        )
 
     def promote_many(
         self,
@@ -307,6 +337,7 @@ class Personas(SyncResource):
         on_progress: Callable[[BulkProgress], object] | None = None,
         only_if_changed: bool = False,
         total: int | None = None,
+        **options: Unpack[RequestOptions],
     ) -> BulkResult[Persona]:
         """Promote many personas concurrently and report every outcome.
 
@@ -342,6 +373,7 @@ class Personas(SyncResource):
             on_progress=on_progress,
             only_if_changed=only_if_changed,
             total=total,
+            **options,
         )
 
     def promote_each(
@@ -352,6 +384,7 @@ class Personas(SyncResource):
         on_progress: Callable[[BulkProgress], object] | None = None,
         only_if_changed: bool = False,
         total: int | None = None,
+        **options: Unpack[RequestOptions],
     ) -> SyncPager[BulkOutcome[Persona]]:
         """Promote many personas, yielding each outcome as it completes.
 
@@ -374,10 +407,11 @@ class Personas(SyncResource):
                 on_progress=on_progress,
                 only_if_changed=only_if_changed,
                 total=total,
+                **options,
             ),
         )
 
-    def diff(self, persona_id: str) -> PersonaDiff:
+    def diff(self, persona_id: str, **options: Unpack[RequestOptions]) -> PersonaDiff:
         """Compare the persona's production and draft configuration (one GET).
 
         The configuration is the version-level fields a promotion copies:
@@ -393,9 +427,9 @@ class Personas(SyncResource):
         Raises:
             PersonaNotFoundError: The persona does not exist.
         """
-        return self._runtime.call(self._async.diff, persona_id)
+        return self._runtime.call(self._async.diff, persona_id, **options)
 
-    def reset_draft(self, persona_id: str) -> Persona:
+    def reset_draft(self, persona_id: str, **options: Unpack[RequestOptions]) -> Persona:
         """Discard the draft's edits: write production's configuration onto the draft.
 
         Reads the persona (P3), then updates it (P4) with production's configuration
@@ -410,9 +444,11 @@ class Personas(SyncResource):
             NoDraftVersionError: The persona has no draft.
             PersonaNotFoundError: The persona does not exist.
         """
-        return self._runtime.call(self._async.reset_draft, persona_id)
+        return self._runtime.call(self._async.reset_draft, persona_id, **options)
 
-    def rollback(self, persona_id: str, version_id: str) -> Persona:
+    def rollback(
+        self, persona_id: str, version_id: str, **options: Unpack[RequestOptions]
+    ) -> Persona:
         """Make an earlier version's configuration live again, as a new production version.
 
         Reads the target version (P10) and the persona, writes the target's
@@ -436,4 +472,4 @@ class Personas(SyncResource):
                 configuration (nothing was promoted).
             APIConnectionError, InternalServerError, ...: As :meth:`promote`.
         """
-        return self._runtime.call(self._async.rollback, persona_id, version_id)
+        return self._runtime.call(self._async.rollback, persona_id, version_id, **options)

@@ -12,8 +12,10 @@ from bland_async._types import UNSET
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
+    from typing import Unpack
 
     from bland_async._bulk import BulkProgress, BulkResult
+    from bland_async._options import RequestOptions
     from bland_async._resources._eval_run_body import RunModeValue
     from bland_async._resources._workbench_setups import (
         AsyncWorkbenchSetups,
@@ -51,6 +53,7 @@ class WorkbenchSetupVersions(SyncResource):
         limit: int | Unset = UNSET,
         starting_after: str | Unset = UNSET,
         ending_before: str | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> CursorPage[WorkbenchSetupVersionListItem]:
         """List one page of a setup's versions.
 
@@ -72,10 +75,16 @@ class WorkbenchSetupVersions(SyncResource):
             limit=limit,
             starting_after=starting_after,
             ending_before=ending_before,
+            **options,
         )
 
     def iterate(
-        self, setup_id: str, *, limit: int = 100, starting_after: str | Unset = UNSET
+        self,
+        setup_id: str,
+        *,
+        limit: int = 100,
+        starting_after: str | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> SyncPager[WorkbenchSetupVersionListItem]:
         """Iterate over every version of a setup, one page request at a time.
 
@@ -83,7 +92,8 @@ class WorkbenchSetupVersions(SyncResource):
             InvalidRequestError: ``limit`` outside 1..100.
         """
         return SyncPager(
-            self._runtime, self._async.iterate(setup_id, limit=limit, starting_after=starting_after)
+            self._runtime,
+            self._async.iterate(setup_id, limit=limit, starting_after=starting_after, **options),
         )
 
     def create(
@@ -93,6 +103,7 @@ class WorkbenchSetupVersions(SyncResource):
         name: str | Unset = UNSET,
         description: str | Unset | None = UNSET,
         from_version_id: str | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> WorkbenchSetupVersion:
         """Fork a new editable version from an existing one (default: the current draft).
 
@@ -118,16 +129,19 @@ class WorkbenchSetupVersions(SyncResource):
             name=name,
             description=description,
             from_version_id=from_version_id,
+            **options,
         )
 
-    def get(self, setup_id: str, version_id: str) -> WorkbenchSetupVersion:
+    def get(
+        self, setup_id: str, version_id: str, **options: Unpack[RequestOptions]
+    ) -> WorkbenchSetupVersion:
         """Get one version of a workbench setup.
 
         Raises:
             NotFoundError: The setup or version does not exist.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        return self._runtime.call(self._async.get, setup_id, version_id)
+        return self._runtime.call(self._async.get, setup_id, version_id, **options)
 
     def update(
         self,
@@ -141,6 +155,7 @@ class WorkbenchSetupVersions(SyncResource):
         run_mode: RunModeValue | Unset = UNSET,
         default_test_config_id: str | Unset | None = UNSET,
         default_call_ids: Sequence[str] | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> WorkbenchSetupVersion:
         """Update an editable (draft or forked) setup version; only given fields are sent.
 
@@ -174,6 +189,7 @@ class WorkbenchSetupVersions(SyncResource):
             run_mode=run_mode,
             default_test_config_id=default_test_config_id,
             default_call_ids=default_call_ids,
+            **options,
         )
 
     def edit(
@@ -188,6 +204,7 @@ class WorkbenchSetupVersions(SyncResource):
         run_mode: RunModeValue | Unset = UNSET,
         default_test_config_id: str | Unset | None = UNSET,
         default_call_ids: Sequence[str] | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> WorkbenchSetupVersion:
         """Change a version whatever its state: update it, or fork it and update the fork.
 
@@ -220,6 +237,7 @@ class WorkbenchSetupVersions(SyncResource):
             run_mode=run_mode,
             default_test_config_id=default_test_config_id,
             default_call_ids=default_call_ids,
+            **options,
         )
 
     def update_many(
@@ -238,6 +256,7 @@ class WorkbenchSetupVersions(SyncResource):
         concurrency: int = 16,
         on_progress: Callable[[BulkProgress], object] | None = None,
         total: int | None = None,
+        **options: Unpack[RequestOptions],
     ) -> BulkResult[WorkbenchSetupVersion]:
         """Apply the same change to many versions of a setup concurrently.
 
@@ -287,6 +306,7 @@ class WorkbenchSetupVersions(SyncResource):
             concurrency=concurrency,
             on_progress=on_progress,
             total=total,
+            **options,
         )
 
 
@@ -308,6 +328,7 @@ class WorkbenchSetups(SyncResource):
         limit: int | Unset = UNSET,
         starting_after: str | Unset = UNSET,
         ending_before: str | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> CursorPage[WorkbenchSetupListItem]:
         """List one page of the organization's workbench setups.
 
@@ -326,10 +347,15 @@ class WorkbenchSetups(SyncResource):
             limit=limit,
             starting_after=starting_after,
             ending_before=ending_before,
+            **options,
         )
 
     def iterate(
-        self, *, limit: int = 100, starting_after: str | Unset = UNSET
+        self,
+        *,
+        limit: int = 100,
+        starting_after: str | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> SyncPager[WorkbenchSetupListItem]:
         """Iterate over every workbench setup, one page request at a time.
 
@@ -341,11 +367,16 @@ class WorkbenchSetups(SyncResource):
             InvalidRequestError: ``limit`` outside 1..100.
         """
         return SyncPager(
-            self._runtime, self._async.iterate(limit=limit, starting_after=starting_after)
+            self._runtime,
+            self._async.iterate(limit=limit, starting_after=starting_after, **options),
         )
 
     def create(
-        self, *, name: str, description: str | Unset | None = UNSET
+        self,
+        *,
+        name: str,
+        description: str | Unset | None = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> WorkbenchSetupWithVersion:
         """Create a workbench setup with an empty editable draft (version 1).
 
@@ -361,16 +392,16 @@ class WorkbenchSetups(SyncResource):
                 200 characters.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        return self._runtime.call(self._async.create, name=name, description=description)
+        return self._runtime.call(self._async.create, name=name, description=description, **options)
 
-    def get(self, setup_id: str) -> WorkbenchSetupWithVersion:
+    def get(self, setup_id: str, **options: Unpack[RequestOptions]) -> WorkbenchSetupWithVersion:
         """Get a workbench setup with its current (draft) version.
 
         Raises:
             NotFoundError: The setup does not exist.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        return self._runtime.call(self._async.get, setup_id)
+        return self._runtime.call(self._async.get, setup_id, **options)
 
     def update(
         self,
@@ -380,6 +411,7 @@ class WorkbenchSetups(SyncResource):
         description: str | Unset | None = UNSET,
         active_version_id: str | Unset | None = UNSET,
         metadata: Mapping[str, str] | Unset = UNSET,
+        **options: Unpack[RequestOptions],
     ) -> WorkbenchSetupWithVersion:
         """Update setup-level fields; agents, threshold and run mode live on a version.
 
@@ -403,18 +435,21 @@ class WorkbenchSetups(SyncResource):
             description=description,
             active_version_id=active_version_id,
             metadata=metadata,
+            **options,
         )
 
-    def delete(self, setup_id: str) -> None:
+    def delete(self, setup_id: str, **options: Unpack[RequestOptions]) -> None:
         """Delete a workbench setup (a soft delete; the API answers 204).
 
         Raises:
             NotFoundError: The setup does not exist.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        self._runtime.call(self._async.delete, setup_id)
+        self._runtime.call(self._async.delete, setup_id, **options)
 
-    def publish(self, setup_id: str) -> WorkbenchSetupPublishResult:
+    def publish(
+        self, setup_id: str, **options: Unpack[RequestOptions]
+    ) -> WorkbenchSetupPublishResult:
         """Publish the setup's draft as a new archived version and open a new draft.
 
         The draft needs at least one attached agent, each with at least one target
@@ -425,4 +460,4 @@ class WorkbenchSetups(SyncResource):
             NotFoundError: The setup does not exist.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        return self._runtime.call(self._async.publish, setup_id)
+        return self._runtime.call(self._async.publish, setup_id, **options)
