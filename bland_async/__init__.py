@@ -33,6 +33,7 @@ from bland_async._errors import (
 )
 from bland_async._options import PollOptions, RequestOptions, Timeout
 from bland_async._pagination import AsyncPager
+from bland_async._raw import RawResponse
 from bland_async._resources._eval_agents import AsyncEvalAgents, AsyncEvalAgentVersions
 from bland_async._resources._eval_runs import AsyncEvalRuns, RunWaitTimeoutError
 from bland_async._resources._eval_templates import AsyncEvalTemplates, AsyncEvalUserTemplates
@@ -115,6 +116,7 @@ __all__ = [
     "Personas",
     "PollOptions",
     "RateLimitError",
+    "RawResponse",
     "RequestOptions",
     "ResponseValidationError",
     "RetryPolicy",

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     import aiohttp
 
     from bland_async._retry import RetryPolicy
+    from bland_async._sync._raw import RawAsyncBlandClient
 
 __all__ = ["AsyncBlandClient"]
 
@@ -122,6 +123,19 @@ class AsyncBlandClient:
         clone = object.__new__(type(self))
         clone._setup(options, self._shared, owner=False, cap=cap)
         return clone
+
+    @property
+    def with_raw_response(self) -> RawAsyncBlandClient:
+        """The same resource tree, whose methods return a ``RawResponse[T]``.
+
+        ``await bland.with_raw_response.personas.get(persona_id)`` gives the status,
+        headers (rate-limit ones included), request id and latency of the response, and
+        ``.parse()`` returns the ``Persona``. Methods that return an iterator
+        (``iterate``, ``promote_each``) have no raw twin.
+        """
+        from bland_async._sync._raw import RawAsyncBlandClient  # noqa: PLC0415 (import cycle)
+
+        return RawAsyncBlandClient(self)
 
     @property
     def base_url(self) -> str:

@@ -34,6 +34,7 @@ from bland_async._errors import (
 )
 from bland_async._options import RequestOptions, check_request_options, with_call_options
 from bland_async._ratelimit import RateLimitGate
+from bland_async._raw import note_exchange
 from bland_async._retry import Outcome, decide, parse_retry_after
 from bland_async._stats import CallCounters
 
@@ -543,6 +544,14 @@ class Transport:
                 if 200 <= status < 300:
                     body = _decode_success(raw, request_id)
                     if body is None or not body.get("errors") or body.get("data") is not None:
+                        note_exchange(
+                            method,
+                            route,
+                            status,
+                            resp_headers,
+                            request_id=request_id,
+                            elapsed=time.monotonic() - sent_at,
+                        )
                         return ApiResponse(status, body, request_id)
                     raise self._status_error(status, body, _lowered(resp_headers), method, route)
                 lowered = _lowered(resp_headers)

@@ -55,6 +55,19 @@ CLIENT_METHODS: Final = {
     "__aexit__": ("__exit__", "None", "self.close()"),
 }
 
+#: The client's properties whose sync twin is not a forward: (sync annotation, body, the
+#: import the body needs).
+CLIENT_PROPERTIES: Final = {
+    "with_raw_response": (
+        "RawBlandClient",
+        "return RawBlandClient(self)",
+        f"from {PACKAGE}.{OUTPUT_DIR}._raw import RawBlandClient",
+    ),
+}
+
+#: The generated module of ``with_raw_response`` views (both clients), in ``OUTPUT_DIR``.
+RAW_MODULE: Final = "_raw"
+
 #: Edits that make a copied docstring describe the blocking twin, keyed by (async class,
 #: member name, or ``None`` for the class docstring, which documents ``__init__``): each
 #: ``(old, new)`` replaces every ``old`` in the raw docstring. Every key must name a
@@ -392,6 +405,9 @@ def _member(cls: AsyncClass, name: str, fn: Function) -> str:
             raise fail(fn, f"{where} must be an async def returning {want}")
         return _def(f"{sync}({ast.unparse(args)}) -> {returns}", [body], doc)
     head = f"{name}({ast.unparse(args)}) -> {returns}"
+    if decorators and cls.is_client and name in CLIENT_PROPERTIES:
+        sync_returns, body, _ = CLIENT_PROPERTIES[name]
+        return _def(f"{name}(self) -> {sync_returns}", [body], doc, "property")
     if decorators:
         if is_async or len(args.args) > 1 or args.kwonlyargs or kind != "value":
             raise fail(fn, f"property {where} must be a plain def of self returning a value")
@@ -490,6 +506,13 @@ def _render_module(source: Source, classes: list[AsyncClass], module_of: dict[st
             if module_of[target] != module_of[classes[0].name]
         ),
         *_imports(source),
+        *(
+            line
+            for cls in classes
+            if cls.is_client
+            for name, (_, _, line) in CLIENT_PROPERTIES.items()
+            if name in cls.members
+        ),
     ]
     parts = [
         _HEADER.format(source=source.relpath)
@@ -497,6 +520,52 @@ def _render_module(source: Source, classes: list[AsyncClass], module_of: dict[st
         "\n".join(dict.fromkeys(imports)) + "\n",
         f"__all__ = {sorted(cls.sync_name for cls in classes)!r}\n",
         *(ast.unparse(ast.parse(sync_class(cls))) + "\n" for cls in classes),
+    ]
+    return "\n\n".join(parts)
+
+
+def _raw_class(cls: AsyncClass, *, sync: bool) -> str:
+    """The ``with_raw_response`` view of one resource (or the client), async or sync."""
+    prefix, resource = ("Raw", cls.sync_name) if sync else ("RawAsync", cls.name)
+    methods = [
+        member
+        for member, fn in cls.members.items()
+        if isinstance(fn, ast.AsyncFunctionDef) and member not in CLIENT_METHODS
+    ]
+    subs = sorted(cls.subresources.items())
+    lines = [f"self.{a} = {prefix}{t.removeprefix('Async')}(resource.{a})" for a, (t, _) in subs]
+    wrap = "raw_sync(resource._runtime, resource._async.{m})" if sync else "raw_async(resource.{m})"
+    lines += [f"self.{m} = {wrap.format(m=m)}" for m in methods]
+    where = "BlandClient" if sync else "AsyncBlandClient"
+    doc = (
+        f"``{resource}`` through ``{where}.with_raw_response``: each method returns a "
+        "``RawResponse``."
+    )
+    slots = tuple(sorted([a for a, _ in subs] + methods))
+    init = _def(f"__init__(self, resource: {resource}) -> None", lines or ["pass"])
+    body = f"{doc!r}\n__slots__ = {slots!r}\n{init}"
+    return f"class {prefix}{cls.sync_name}:\n" + textwrap.indent(body, "    ")
+
+
+def _render_raw_module(classes: list[AsyncClass], module_of: dict[str, str]) -> str:
+    imports = [
+        "from __future__ import annotations",
+        f"from {PACKAGE}._raw import raw_async, raw_sync",
+        *(f"from {c.source.dotted} import {c.name}" for c in classes),
+        *(f"from {module_of[c.name]} import {c.sync_name}" for c in classes),
+    ]
+    names = sorted(f"{p}{c.sync_name}" for c in classes for p in ("Raw", "RawAsync"))
+    sources = ", ".join(f"{PACKAGE}/{pattern}" for pattern in SOURCE_PATTERNS)
+    parts = [
+        _HEADER.format(source=sources)
+        + '"""The ``with_raw_response`` views of both clients (generated)."""\n',
+        "\n".join(imports) + "\n",
+        f"__all__ = {names!r}\n",
+        *(
+            ast.unparse(ast.parse(_raw_class(cls, sync=sync))) + "\n"
+            for sync in (False, True)
+            for cls in classes
+        ),
     ]
     return "\n\n".join(parts)
 
@@ -544,6 +613,7 @@ def generate(package_dir: Path) -> dict[str, str]:
             raise GenerationError(f"{group[0].source.relpath}: {path} would be generated twice")
         files[path] = _render_module(group[0].source, group, module_of)
     files[f"{OUTPUT_DIR}/__init__.py"] = _render_package_init(classes, module_of)
+    files[f"{OUTPUT_DIR}/{RAW_MODULE}.py"] = _render_raw_module(classes, module_of)
     return {path: _format(text, path) for path, text in sorted(files.items())}
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from bland_async._client import AsyncBlandClient
 from bland_async._sync._evals import Evals
 from bland_async._sync._personas import Personas
+from bland_async._sync._raw import RawBlandClient
 from bland_async._sync_runtime import SyncClient, SyncRuntime
 
 if TYPE_CHECKING:
@@ -116,6 +117,17 @@ class BlandClient(SyncClient):
                 retry_policy=retry_policy,
             ),
         )
+
+    @property
+    def with_raw_response(self) -> RawBlandClient:
+        """The same resource tree, whose methods return a ``RawResponse[T]``.
+
+        ``await bland.with_raw_response.personas.get(persona_id)`` gives the status,
+        headers (rate-limit ones included), request id and latency of the response, and
+        ``.parse()`` returns the ``Persona``. Methods that return an iterator
+        (``iterate``, ``promote_each``) have no raw twin.
+        """
+        return RawBlandClient(self)
 
     @property
     def base_url(self) -> str:

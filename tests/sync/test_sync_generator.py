@@ -252,6 +252,8 @@ def _sync_signature(fn: Any, dropped: set[str], sdk_names: set[str]) -> str:
     text = str(sig.replace(parameters=[p for n, p in sig.parameters.items() if n not in dropped]))
     for name in sdk_names:
         text = re.sub(rf"\b{name}\b", name.removeprefix("Async"), text)
+    # The raw views are generated in pairs: RawAsyncX for AsyncX, RawX for X.
+    text = re.sub(r"\bRawAsync(?=[A-Z])", "Raw", text)
     return text.replace("-> 'AsyncPager[", "-> 'SyncPager[")
 
 

@@ -48,3 +48,15 @@ def test_per_call_options(threaded_fake: ThreadedFake, sync_client: BlandClient)
     assert narrow.personas.get(persona_id).id == persona_id
     pages = list(sync_client.personas.iterate(limit=1, extra_query={"t": "x"}))
     assert [p.id for p in pages] == [persona_id]
+
+
+def test_raw_responses(threaded_fake: ThreadedFake, sync_client: BlandClient) -> None:
+    persona_id = threaded_fake.seed_persona(name="P", draft_changes=None)["id"]
+    raw = sync_client.with_raw_response.personas.get(persona_id)
+    assert raw.status == 200
+    assert raw.parse().id == persona_id
+    assert raw.request_id == raw.headers["X-Request-Id"]
+    versions = sync_client.with_raw_response.personas.versions.list(persona_id)
+    assert len(versions.parse()) == 2
+    status = sync_client.with_raw_response.evals.status()
+    assert status.parse().enabled

@@ -7,7 +7,7 @@ one, or from what users were promised, fails the type check.
 
 from __future__ import annotations
 
-from typing import assert_type
+from typing import Any, assert_type
 
 from bland_async import (
     UNSET,
@@ -22,6 +22,8 @@ from bland_async import (
     Evals,
     Personas,
     PersonaVersions,
+    RawResponse,
+    RequestOptions,
     RetryPolicy,
     SyncPager,
     Timeout,
@@ -44,9 +46,11 @@ from bland_async.models import (
     EvalRun,
     EvalRunListItem,
     EvalsStatus,
+    FieldChange,
     InboundNumberSettings,
     Persona,
     PersonaDeleteResult,
+    PersonaDiff,
     PersonaInboundNumbers,
     PersonaSettings,
     PersonaVersion,
@@ -270,3 +274,58 @@ def sync_client_takes_no_session() -> None:
     # An aiohttp session is bound to a loop the sync caller cannot reach: not accepted.
     BlandClient(api_key="k", session=None)  # type: ignore[call-arg]
     BlandClient("k")  # type: ignore[call-arg]
+
+
+async def use_release_options_and_raw_responses(bland: AsyncBlandClient) -> None:
+    assert_type(await bland.personas.diff("p"), PersonaDiff)
+    assert_type((await bland.personas.diff("p")).changes, dict[str, FieldChange])
+    assert_type(await bland.personas.promote("p", only_if_changed=True), Persona)
+    assert_type(await bland.personas.reset_draft("p"), Persona)
+    assert_type(await bland.personas.rollback("p", "v"), Persona)
+    report = await bland.personas.promote_many(["p"], only_if_changed=True, total=1)
+    assert_type(report.skipped, dict[str, Persona])
+    edited = await bland.evals.workbench_setups.versions.edit("s", "v", pass_threshold_pct=1)
+    assert_type(edited, WorkbenchSetupVersion)
+    bulk = await bland.evals.workbench_setups.versions.update_many("s", ["v"], run_mode="text")
+    assert_type(bulk, BulkResult[WorkbenchSetupVersion])
+    # Per-call options, typed: a wrong type or an unknown name is a type error.
+    options: RequestOptions = {"timeout": 5.0, "max_retries": 0}
+    assert_type(await bland.personas.get("p", **options), Persona)
+    assert_type(
+        await bland.personas.get(
+            "p",
+            timeout=Timeout(total=5),
+            max_retries=1,
+            extra_headers={"x-trace": "1"},
+            extra_query={"dry": True},
+            extra_body={"note": "x"},
+        ),
+        Persona,
+    )
+    assert_type(bland.personas.iterate(extra_query={"a": 1}), AsyncPager[Persona])
+    assert_type(await bland.evals.runs.wait("r", timeout=60, max_retries=1), EvalRun)
+    copy = bland.with_options(max_concurrency=4)
+    assert_type(copy, AsyncBlandClient)
+    raw = await bland.with_raw_response.personas.get("p", timeout=2)
+    assert_type(raw, RawResponse[Persona])
+    assert_type(raw.parse(), Persona)
+    assert_type(raw.status, int)
+    assert_type(raw.request_id, str | None)
+    pages = await bland.with_raw_response.evals.agents.list(limit=5)
+    assert_type(pages.parse(), CursorPage[EvalAgentListItem])
+    deleted = await bland.with_raw_response.evals.workbench_setups.delete("s")
+    assert_type(deleted, RawResponse[None])
+    assert_type(Persona.from_dict({}).to_dict(), dict[str, Any])
+
+
+def use_sync_release_options_and_raw_responses(bland: BlandClient) -> None:
+    assert_type(bland.personas.diff("p"), PersonaDiff)
+    assert_type(bland.personas.promote("p", only_if_changed=True, max_retries=0), Persona)
+    assert_type(bland.personas.rollback("p", "v", extra_headers={"a": "b"}), Persona)
+    assert_type(
+        bland.evals.workbench_setups.versions.update_many("s", ["v"], fork_archived=True),
+        BulkResult[WorkbenchSetupVersion],
+    )
+    raw = bland.with_raw_response.personas.versions.list("p")
+    assert_type(raw, RawResponse[list[PersonaVersion]])
+    assert_type(bland.with_options(max_concurrency=2), BlandClient)
