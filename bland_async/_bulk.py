@@ -10,7 +10,6 @@ A failure of one item is recorded and never cancels the others; anything that is
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 import weakref
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Iterator
@@ -33,7 +32,6 @@ __all__ = [
 ]
 
 _T = TypeVar("_T")
-logger = logging.getLogger("bland_async")
 
 
 @attrs.frozen(kw_only=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Self
 
+from bland_async._logging import configure_from_env
 from bland_async._options import ClientOptions, Timeout, resolve_options
 from bland_async._ratelimit import RateLimitGate
 from bland_async._resources._evals import AsyncEvals
@@ -44,7 +45,11 @@ class AsyncBlandClient:
         session: An aiohttp ``ClientSession`` to borrow; it is never closed by the client.
 
     Raises:
-        ConfigurationError: No API key, or a malformed ``base_url``/``timeout``.
+        ConfigurationError: No API key, a malformed ``base_url``/``timeout``, or a
+            ``BLAND_LOG`` other than ``debug``, ``info``, ``warning`` or empty.
+
+    Logging: set ``BLAND_LOG=debug`` or ``info`` (read here) to see the SDK's log on
+    stderr without configuring logging.
     """
 
     personas: AsyncPersonas
@@ -63,6 +68,7 @@ class AsyncBlandClient:
         retry_policy: RetryPolicy | None = None,
         session: aiohttp.ClientSession | None = None,
     ) -> None:
+        configure_from_env()
         options = resolve_options(
             api_key=api_key,
             base_url=base_url,

@@ -355,6 +355,8 @@ def make_status_error(
         )
     elif message is None:
         message = _default_message(status)
+    if status == 401:
+        message = f"{message} (check the API key: api_key=... or BLAND_API_KEY)"
     cls = status_error_class(status, code)
     return cls(
         message,

@@ -32,6 +32,7 @@ from bland_async._errors import (
     ResponseValidationError,
     make_status_error,
 )
+from bland_async._logging import logger
 from bland_async._options import RequestOptions, check_request_options, with_call_options
 from bland_async._ratelimit import RateLimitGate
 from bland_async._raw import note_exchange
@@ -53,7 +54,6 @@ __all__ = [
     "user_agent",
 ]
 
-logger: Final = logging.getLogger("bland_async")
 
 _IDEMPOTENT_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
 #: Methods that change nothing on the server: never "may have been applied".
@@ -575,8 +575,8 @@ class Transport:
             if decision.pause:
                 gate.pause(decision.pause)
             if not decision.retry:
-                if attempt and logger.isEnabledFor(logging.INFO):
-                    logger.info(
+                if attempt and logger.isEnabledFor(logging.WARNING):
+                    logger.warning(
                         "%s %s failed after %d attempts: %s", method, route, attempt + 1, error
                     )
                 raise error

@@ -536,11 +536,7 @@ def _raw_class(cls: AsyncClass, *, sync: bool) -> str:
     lines = [f"self.{a} = {prefix}{t.removeprefix('Async')}(resource.{a})" for a, (t, _) in subs]
     wrap = "raw_sync(resource._runtime, resource._async.{m})" if sync else "raw_async(resource.{m})"
     lines += [f"self.{m} = {wrap.format(m=m)}" for m in methods]
-    where = "BlandClient" if sync else "AsyncBlandClient"
-    doc = (
-        f"``{resource}`` through ``{where}.with_raw_response``: each method returns a "
-        "``RawResponse``."
-    )
+    doc = f"``{resource}``, every method returning a ``RawResponse``."
     slots = tuple(sorted([a for a, _ in subs] + methods))
     init = _def(f"__init__(self, resource: {resource}) -> None", lines or ["pass"])
     body = f"{doc!r}\n__slots__ = {slots!r}\n{init}"

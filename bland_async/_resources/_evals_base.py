@@ -13,11 +13,11 @@ agents and workbench setups have in common.
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from bland_async._converter import drop_unset
 from bland_async._errors import BlandError, EvalsDisabledError, NotFoundError
+from bland_async._logging import logger
 from bland_async._options import check_request_options
 from bland_async._pagination import AsyncPager, cursor_pager
 from bland_async._resources._base import Resource, page_params
@@ -43,7 +43,6 @@ __all__ = [
 
 STATUS_ROUTE: Final = "/v1/evals/status"
 
-logger: Final = logging.getLogger("bland_async")
 
 _T = TypeVar("_T")
 

@@ -24,6 +24,7 @@ from bland_async._errors import (
     InvalidRequestError,
     ResponseValidationError,
 )
+from bland_async._logging import logger
 from bland_async._options import RequestOptions, check_request_options
 from bland_async._pagination import AsyncPager, page_pager
 from bland_async._resources._base import Resource, page_params
@@ -440,9 +441,20 @@ class AsyncPersonas(Resource):
             reconciled, read_error = await self._look(persona_id, round_index, looks, options)
             if reconciled is not None:
                 transport.counters.count_reconciled()
+                logger.info(
+                    "promote %s: reconciled: %s, and a re-read shows production holding the draft",
+                    persona_id,
+                    error,
+                )
                 return reconciled
             if read_error is None and resend:
-                continue  # a settled failure, and the read shows nothing applied: resend
+                # A settled failure, and the read shows nothing applied: resend.
+                logger.info(
+                    "promote %s: %s; a re-read shows nothing applied, sending it again",
+                    persona_id,
+                    error,
+                )
+                continue
             if read_error is not None or kind is Fate.UNKNOWN:
                 error.may_have_been_applied = True
                 error.add_note(

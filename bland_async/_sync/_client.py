@@ -47,7 +47,11 @@ class BlandClient(SyncClient):
             default ``RetryPolicy()``.
 
     Raises:
-        ConfigurationError: No API key, or a malformed ``base_url``/``timeout``.
+        ConfigurationError: No API key, a malformed ``base_url``/``timeout``, or a
+            ``BLAND_LOG`` other than ``debug``, ``info``, ``warning`` or empty.
+
+    Logging: set ``BLAND_LOG=debug`` or ``info`` (read here) to see the SDK's log on
+    stderr without configuring logging.
     """
 
     _async: AsyncBlandClient

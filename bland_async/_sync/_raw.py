@@ -62,7 +62,7 @@ __all__ = [
 
 
 class RawAsyncBlandClient:
-    """``AsyncBlandClient`` through ``AsyncBlandClient.with_raw_response``: each method returns a ``RawResponse``."""
+    """``AsyncBlandClient``, every method returning a ``RawResponse``."""
 
     __slots__ = ("evals", "personas")
 
@@ -72,7 +72,7 @@ class RawAsyncBlandClient:
 
 
 class RawAsyncEvalAgentVersions:
-    """``AsyncEvalAgentVersions`` through ``AsyncBlandClient.with_raw_response``: each method returns a ``RawResponse``."""
+    """``AsyncEvalAgentVersions``, every method returning a ``RawResponse``."""
 
     __slots__ = ("create", "get", "list", "update")
 
@@ -84,7 +84,7 @@ class RawAsyncEvalAgentVersions:
 
 
 class RawAsyncEvalAgents:
-    """``AsyncEvalAgents`` through ``AsyncBlandClient.with_raw_response``: each method returns a ``RawResponse``."""
+    """``AsyncEvalAgents``, every method returning a ``RawResponse``."""
 
     __slots__ = ("create", "delete", "get", "list", "publish", "update", "versions")
 
@@ -99,7 +99,7 @@ class RawAsyncEvalAgents:
 
 
 class RawAsyncEvalRuns:
-    """``AsyncEvalRuns`` through ``AsyncBlandClient.with_raw_response``: each method returns a ``RawResponse``."""
+    """``AsyncEvalRuns``, every method returning a ``RawResponse``."""
 
     __slots__ = (
         "agent_results",
@@ -126,7 +126,7 @@ class RawAsyncEvalRuns:
 
 
 class RawAsyncEvalTemplates:
-    """``AsyncEvalTemplates`` through ``AsyncBlandClient.with_raw_response``: each method returns a ``RawResponse``."""
+    """``AsyncEvalTemplates``, every method returning a ``RawResponse``."""
 
     __slots__ = ("get", "list")
 
@@ -136,7 +136,7 @@ class RawAsyncEvalTemplates:
 
 
 class RawAsyncEvalUserTemplates:
-    """``AsyncEvalUserTemplates`` through ``AsyncBlandClient.with_raw_response``: each method returns a ``RawResponse``."""
+    """``AsyncEvalUserTemplates``, every method returning a ``RawResponse``."""
 
     __slots__ = ("create", "delete", "get", "list", "update")
 
@@ -149,7 +149,7 @@ class RawAsyncEvalUserTemplates:
 
 
 class RawAsyncEvals:
-    """``AsyncEvals`` through ``AsyncBlandClient.with_raw_response``: each method returns a ``RawResponse``."""
+    """``AsyncEvals``, every method returning a ``RawResponse``."""
 
     __slots__ = ("agents", "runs", "status", "templates", "user_templates", "workbench_setups")
 
@@ -163,7 +163,7 @@ class RawAsyncEvals:
 
 
 class RawAsyncPersonaVersions:
-    """``AsyncPersonaVersions`` through ``AsyncBlandClient.with_raw_response``: each method returns a ``RawResponse``."""
+    """``AsyncPersonaVersions``, every method returning a ``RawResponse``."""
 
     __slots__ = ("get", "list")
 
@@ -173,7 +173,7 @@ class RawAsyncPersonaVersions:
 
 
 class RawAsyncPersonaInbound:
-    """``AsyncPersonaInbound`` through ``AsyncBlandClient.with_raw_response``: each method returns a ``RawResponse``."""
+    """``AsyncPersonaInbound``, every method returning a ``RawResponse``."""
 
     __slots__ = ("attach", "detach", "update_settings")
 
@@ -184,7 +184,7 @@ class RawAsyncPersonaInbound:
 
 
 class RawAsyncPersonas:
-    """``AsyncPersonas`` through ``AsyncBlandClient.with_raw_response``: each method returns a ``RawResponse``."""
+    """``AsyncPersonas``, every method returning a ``RawResponse``."""
 
     __slots__ = (
         "create",
@@ -217,7 +217,7 @@ class RawAsyncPersonas:
 
 
 class RawAsyncWorkbenchSetupVersions:
-    """``AsyncWorkbenchSetupVersions`` through ``AsyncBlandClient.with_raw_response``: each method returns a ``RawResponse``."""
+    """``AsyncWorkbenchSetupVersions``, every method returning a ``RawResponse``."""
 
     __slots__ = ("create", "edit", "get", "list", "update", "update_many")
 
@@ -231,7 +231,7 @@ class RawAsyncWorkbenchSetupVersions:
 
 
 class RawAsyncWorkbenchSetups:
-    """``AsyncWorkbenchSetups`` through ``AsyncBlandClient.with_raw_response``: each method returns a ``RawResponse``."""
+    """``AsyncWorkbenchSetups``, every method returning a ``RawResponse``."""
 
     __slots__ = ("create", "delete", "get", "list", "publish", "update", "versions")
 
@@ -246,7 +246,7 @@ class RawAsyncWorkbenchSetups:
 
 
 class RawBlandClient:
-    """``BlandClient`` through ``BlandClient.with_raw_response``: each method returns a ``RawResponse``."""
+    """``BlandClient``, every method returning a ``RawResponse``."""
 
     __slots__ = ("evals", "personas")
 
@@ -256,7 +256,7 @@ class RawBlandClient:
 
 
 class RawEvalAgentVersions:
-    """``EvalAgentVersions`` through ``BlandClient.with_raw_response``: each method returns a ``RawResponse``."""
+    """``EvalAgentVersions``, every method returning a ``RawResponse``."""
 
     __slots__ = ("create", "get", "list", "update")
 
@@ -268,7 +268,7 @@ class RawEvalAgentVersions:
 
 
 class RawEvalAgents:
-    """``EvalAgents`` through ``BlandClient.with_raw_response``: each method returns a ``RawResponse``."""
+    """``EvalAgents``, every method returning a ``RawResponse``."""
 
     __slots__ = ("create", "delete", "get", "list", "publish", "update", "versions")
 
@@ -283,7 +283,7 @@ class RawEvalAgents:
 
 
 class RawEvalRuns:
-    """``EvalRuns`` through ``BlandClient.with_raw_response``: each method returns a ``RawResponse``."""
+    """``EvalRuns``, every method returning a ``RawResponse``."""
 
     __slots__ = (
         "agent_results",
@@ -310,7 +310,7 @@ class RawEvalRuns:
 
 
 class RawEvalTemplates:
-    """``EvalTemplates`` through ``BlandClient.with_raw_response``: each method returns a ``RawResponse``."""
+    """``EvalTemplates``, every method returning a ``RawResponse``."""
 
     __slots__ = ("get", "list")
 
@@ -320,7 +320,7 @@ class RawEvalTemplates:
 
 
 class RawEvalUserTemplates:
-    """``EvalUserTemplates`` through ``BlandClient.with_raw_response``: each method returns a ``RawResponse``."""
+    """``EvalUserTemplates``, every method returning a ``RawResponse``."""
 
     __slots__ = ("create", "delete", "get", "list", "update")
 
@@ -333,7 +333,7 @@ class RawEvalUserTemplates:
 
 
 class RawEvals:
-    """``Evals`` through ``BlandClient.with_raw_response``: each method returns a ``RawResponse``."""
+    """``Evals``, every method returning a ``RawResponse``."""
 
     __slots__ = ("agents", "runs", "status", "templates", "user_templates", "workbench_setups")
 
@@ -347,7 +347,7 @@ class RawEvals:
 
 
 class RawPersonaVersions:
-    """``PersonaVersions`` through ``BlandClient.with_raw_response``: each method returns a ``RawResponse``."""
+    """``PersonaVersions``, every method returning a ``RawResponse``."""
 
     __slots__ = ("get", "list")
 
@@ -357,7 +357,7 @@ class RawPersonaVersions:
 
 
 class RawPersonaInbound:
-    """``PersonaInbound`` through ``BlandClient.with_raw_response``: each method returns a ``RawResponse``."""
+    """``PersonaInbound``, every method returning a ``RawResponse``."""
 
     __slots__ = ("attach", "detach", "update_settings")
 
@@ -368,7 +368,7 @@ class RawPersonaInbound:
 
 
 class RawPersonas:
-    """``Personas`` through ``BlandClient.with_raw_response``: each method returns a ``RawResponse``."""
+    """``Personas``, every method returning a ``RawResponse``."""
 
     __slots__ = (
         "create",
@@ -401,7 +401,7 @@ class RawPersonas:
 
 
 class RawWorkbenchSetupVersions:
-    """``WorkbenchSetupVersions`` through ``BlandClient.with_raw_response``: each method returns a ``RawResponse``."""
+    """``WorkbenchSetupVersions``, every method returning a ``RawResponse``."""
 
     __slots__ = ("create", "edit", "get", "list", "update", "update_many")
 
@@ -415,7 +415,7 @@ class RawWorkbenchSetupVersions:
 
 
 class RawWorkbenchSetups:
-    """``WorkbenchSetups`` through ``BlandClient.with_raw_response``: each method returns a ``RawResponse``."""
+    """``WorkbenchSetups``, every method returning a ``RawResponse``."""
 
     __slots__ = ("create", "delete", "get", "list", "publish", "update", "versions")
 

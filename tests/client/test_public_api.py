@@ -114,7 +114,9 @@ def test_import_has_no_side_effects() -> None:
         "os.environ.pop('BLAND_API_KEY', None)\n"
         "import bland_async, bland_async.models, bland_async.testing\n"
         "assert threading.active_count() == before\n"
-        "assert not logging.getLogger('bland_async').handlers\n"
+        "log = logging.getLogger('bland_async')\n"
+        "assert log.level == logging.NOTSET\n"
+        "assert all(type(h) is logging.NullHandler for h in log.handlers)\n"
         "print(bland_async.__version__)\n"
     )
     result = subprocess.run(
