@@ -221,9 +221,7 @@ def check_request_options(options: Mapping[str, object]) -> None:
         if not isinstance(key, str) or not isinstance(value, str):
             raise InvalidRequestError("extra_headers must map header names to strings")
         if any(ch < " " or ch == "\x7f" for ch in key + value) or not key.isascii():
-            raise InvalidRequestError(
-                f"extra_headers[{key!r}] has characters a header can't carry"
-            )
+            raise InvalidRequestError(f"extra_headers[{key!r}] has characters a header can't carry")
 
 
 def with_call_options(options: ClientOptions, call: RequestOptions) -> ClientOptions:

@@ -84,6 +84,11 @@ client's wait timeout); `fake.advance_runs(steps)` and
 Run it standalone for manual poking or a demo::
 
     python -m bland_async.testing --port 8080 --api-key test-key --seed-demo
+
+It prints `Fake Bland API listening on <url>` first, then the API key and the
+ids it seeded; `--port 0` picks a free port, `--personas N` adds N simple
+personas (every third with a changed draft, to try bulk releases on), and a
+port in use is a one-line error with exit status 2.
 """
 
 from ._faults import Fault, FaultHandle

@@ -1,104 +1,51 @@
-"""Run the fake Bland API standalone: `python -m bland_async.testing --port 8080`."""
+"""Run the fake Bland API standalone: `python -m bland_async.testing --port 8080`.
+
+The options, the seeding, the banner and the startup errors live in
+`_standalone` (tested in-process); this module only adds the Ctrl-C / SIGTERM
+handling around `_standalone.serve`.
+"""
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import signal
 import sys
 from typing import TYPE_CHECKING
 
-from ._server import FakeBland
+from ._standalone import PROG, parse_args, seed_demo, serve
 
 if TYPE_CHECKING:
+    import argparse
     from collections.abc import Sequence
 
-
-def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m bland_async.testing",
-        description="Serve a stateful fake of the Bland Personas and Evals API until Ctrl-C.",
-    )
-    parser.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
-    parser.add_argument(
-        "--port", type=int, default=8080, help="TCP port, 0 for a free one (default 8080)"
-    )
-    parser.add_argument(
-        "--api-key", default="test-key", help="the accepted API key (default test-key)"
-    )
-    parser.add_argument(
-        "--seed-demo",
-        action="store_true",
-        help="start with demo data: phone numbers, personas, workbench setups",
-    )
-    return parser.parse_args(argv)
+__all__ = ["main", "seed_demo"]
 
 
-def seed_demo(fake: FakeBland) -> None:
-    """Fill `fake` with a small, realistic data set."""
-    fake.add_phone_number("+14155550100", label="Support line")
-    fake.add_phone_number("+14155550101", label="Sales line")
-    fake.add_phone_number("+14155550102", label="Spare")
-    fake.seed_persona(
-        "Support Agent",
-        role="Customer support",
-        description="Answers billing and account questions.",
-        tags=["Customer Support"],
-        call_config={"voice": "June", "language": "en-US", "record": True, "max_duration": 30},
-        personality_prompt="You are a patient, friendly support agent.",
-        draft_changes={"personality_prompt": "You are a patient, concise support agent."},
-        inbound_numbers=["+14155550100"],
-    )
-    fake.seed_persona(
-        "Sales Agent",
-        role="Outbound sales",
-        tags=["Sales"],
-        inbound_numbers=["+14155550101"],
-    )
-    fake.seed_persona("Scheduler", with_draft=False)
-    judge = fake.seed_eval_agent(
-        "Hallucinations", template_key="hallucination_detection", publish=True
-    )
-    published = fake.state.eval_agents[judge["agent"]["id"]]["active_version_id"]
-    version = fake.state.eval_agent_versions[published]
-    agent = {
-        "eval_agent_id": judge["agent"]["id"],
-        "eval_agent_version_id": published,
-        "weight": 60,
-        "target_level_keys": version["target_level_keys"],
-    }
-    fake.seed_workbench_setup(
-        "Onboarding quality check",
-        description="Scores onboarding calls.",
-        metadata={"team": "support"},
-        attached_agents=[agent],
-        pass_threshold_pct=80,
-        publish=True,
-    )
-    fake.seed_workbench_setup("Sales QA (draft)", run_mode="full")
+async def _serve_until_signalled(args: argparse.Namespace) -> int:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):  # Windows: Ctrl-C still works
+            loop.add_signal_handler(signum, stop.set)
+    return await serve(args, stop=stop, out=sys.stdout, err=sys.stderr)
 
 
-async def _serve(args: argparse.Namespace) -> None:
-    async with FakeBland(api_key=args.api_key, host=args.host, port=args.port) as fake:
-        if args.seed_demo:
-            seed_demo(fake)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError):  # Windows: Ctrl-C still works
-                loop.add_signal_handler(signum, stop.set)
-        print(f"Fake Bland API listening on {fake.url}", flush=True)
-        print(f"API key: {fake.api_key}", flush=True)
-        print("Press Ctrl-C to stop.", flush=True)
-        await stop.wait()
+def main(argv: Sequence[str] | None = None, *, prog: str = PROG) -> int:
+    """Run the standalone fake server until Ctrl-C or SIGTERM; return the exit status.
 
+    Args:
+        argv: the arguments (default `sys.argv[1:]`): `--host`, `--port`,
+            `--api-key`, `--seed-demo`, `--personas N`.
+        prog: the program name usage and errors show (a CLI that delegates
+            here passes its own, e.g. `bland-async fake`).
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the standalone fake server; returns the exit status."""
-    args = _parse_args(argv)
+    Returns:
+        0 once stopped, 2 when the server could not listen (one line on stderr).
+    """
+    args = parse_args(argv, prog)
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(args))
+        return asyncio.run(_serve_until_signalled(args))
     return 0
 
 

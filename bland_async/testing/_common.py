@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypedDict, TypeVar, Unpack
 
 from aiohttp import web
 
@@ -25,9 +25,9 @@ if TYPE_CHECKING:
 __all__ = [
     "ApiError",
     "JSONObject",
+    "ListLimits",
     "check_bool",
     "check_enum",
-    "check_int",
     "check_list",
     "check_number",
     "check_object",
@@ -200,28 +200,19 @@ def require(body: Mapping[str, Any], key: str, path: str | None = None) -> Any:
     return body[key]
 
 
-def _null(value: object, path: str, nullable: bool) -> bool:
+def _typed(
+    value: object, path: str, kind: type[_T] | tuple[type[_T], ...], noun: str, nullable: bool
+) -> _T | None:
+    """Return `value` if it is a `kind` (`noun` in the message), None if it is an allowed null.
+
+    A JSON boolean is never a number: `true` is refused where an integer is due.
+    """
     if value is None:
         if nullable:
-            return True
+            return None
         raise validation_error(path, f"{path} must not be null")
-    return False
-
-
-def check_str(
-    value: object,
-    path: str,
-    *,
-    nullable: bool = False,
-    min_len: int = 0,
-    max_len: int | None = None,
-) -> str | None:
-    """Check a string, with an optional length range (in characters)."""
-    if _null(value, path, nullable):
-        return None
-    if not isinstance(value, str):
-        raise validation_error(path, f"{path} must be a string")
-    _check_size(len(value), path, min_len, max_len, verb="be", unit="characters")
+    if isinstance(value, bool) != (kind is bool) or not isinstance(value, kind):
+        raise validation_error(path, f"{path} must be {noun}")
     return value
 
 
@@ -235,13 +226,24 @@ def _check_size(size: int, path: str, lo: int, hi: int | None, *, verb: str, uni
         raise validation_error(path, f"{path} must {verb} at most {hi} {unit}")
 
 
+def check_str(
+    value: object,
+    path: str,
+    *,
+    nullable: bool = False,
+    min_len: int = 0,
+    max_len: int | None = None,
+) -> str | None:
+    """Check a string, with an optional length range (in characters)."""
+    text = _typed(value, path, str, "a string", nullable)
+    if text is not None:
+        _check_size(len(text), path, min_len, max_len, verb="be", unit="characters")
+    return text
+
+
 def check_bool(value: object, path: str, *, nullable: bool = False) -> bool | None:
     """Check a JSON boolean."""
-    if _null(value, path, nullable):
-        return None
-    if not isinstance(value, bool):
-        raise validation_error(path, f"{path} must be a boolean")
-    return value
+    return _typed(value, path, bool, "a boolean", nullable)
 
 
 def check_number(
@@ -251,43 +253,20 @@ def check_number(
     nullable: bool = False,
     lo: float | None = None,
     hi: float | None = None,
+    integer: bool = False,
 ) -> float | int | None:
-    """Check a JSON number (integer or float, not a boolean) within `[lo, hi]`."""
-    if _null(value, path, nullable):
+    """Check a JSON number (not a boolean) within `[lo, hi]`; `integer=True` refuses floats."""
+    kinds: tuple[type[float], ...] = (int,) if integer else (int, float)
+    number = _typed(value, path, kinds, "an integer" if integer else "a number", nullable)
+    if number is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise validation_error(path, f"{path} must be a number")
-    _check_range(value, path, lo, hi)
-    return value
-
-
-def check_int(
-    value: object,
-    path: str,
-    *,
-    nullable: bool = False,
-    lo: int | None = None,
-    hi: int | None = None,
-) -> int | None:
-    """Check a JSON integer (not a float, not a boolean) within `[lo, hi]`."""
-    if _null(value, path, nullable):
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise validation_error(path, f"{path} must be an integer")
-    _check_range(value, path, lo, hi)
-    return value
-
-
-def _check_range(value: float, path: str, lo: float | None, hi: float | None) -> None:
-    too_low = lo is not None and value < lo
-    too_high = hi is not None and value > hi
-    if not (too_low or too_high):
-        return
-    if lo is not None and hi is not None:
-        raise validation_error(path, f"{path} must be between {lo} and {hi}")
-    if too_low:
-        raise validation_error(path, f"{path} must be at least {lo}")
-    raise validation_error(path, f"{path} must be at most {hi}")
+    too_low = lo is not None and number < lo
+    if too_low or (hi is not None and number > hi):
+        if lo is not None and hi is not None:
+            raise validation_error(path, f"{path} must be between {lo} and {hi}")
+        bound = f"at least {lo}" if too_low else f"at most {hi}"
+        raise validation_error(path, f"{path} must be {bound}")
+    return number
 
 
 def check_enum(value: object, path: str, choices: Sequence[str]) -> str:
@@ -297,34 +276,34 @@ def check_enum(value: object, path: str, choices: Sequence[str]) -> str:
     return value
 
 
-def check_list(
-    value: object,
-    path: str,
-    *,
-    nullable: bool = False,
-    min_items: int = 0,
-    max_items: int | None = None,
-) -> list[Any] | None:
-    """Check a JSON array and its length."""
-    if _null(value, path, nullable):
-        return None
-    if not isinstance(value, list):
-        raise validation_error(path, f"{path} must be an array")
-    _check_size(len(value), path, min_items, max_items, verb="have", unit="items")
-    return value
+class ListLimits(TypedDict, total=False):
+    """What `check_list` and `check_str_list` accept of an array.
+
+    Attributes:
+        nullable: let JSON null through as None (default False).
+        min_items: the fewest items (default 0).
+        max_items: the most items (default None, no limit).
+    """
+
+    nullable: bool
+    min_items: int
+    max_items: int | None
+
+
+def check_list(value: object, path: str, **limits: Unpack[ListLimits]) -> list[Any] | None:
+    """Check a JSON array and its length (`limits`: see `ListLimits`)."""
+    items = _typed(value, path, list, "an array", limits.get("nullable", False))
+    if items is not None:
+        lo, hi = limits.get("min_items", 0), limits.get("max_items")
+        _check_size(len(items), path, lo, hi, verb="have", unit="items")
+    return items
 
 
 def check_str_list(
-    value: object,
-    path: str,
-    *,
-    nullable: bool = False,
-    min_items: int = 0,
-    max_items: int | None = None,
-    item_min_len: int = 0,
+    value: object, path: str, *, item_min_len: int = 0, **limits: Unpack[ListLimits]
 ) -> list[str] | None:
-    """Check a JSON array of strings (each at least ``item_min_len`` long)."""
-    items = check_list(value, path, nullable=nullable, min_items=min_items, max_items=max_items)
+    """Check a JSON array of strings, each at least `item_min_len` long (`limits`: `ListLimits`)."""
+    items = check_list(value, path, **limits)
     if items is None:
         return None
     for index, item in enumerate(items):
@@ -337,11 +316,7 @@ def check_str_list(
 
 def check_object(value: object, path: str, *, nullable: bool = False) -> JSONObject | None:
     """Check a JSON object."""
-    if _null(value, path, nullable):
-        return None
-    if not isinstance(value, dict):
-        raise validation_error(path, f"{path} must be an object")
-    return value
+    return _typed(value, path, dict, "an object", nullable)
 
 
 def check_string_map(value: object, path: str) -> dict[str, str]:

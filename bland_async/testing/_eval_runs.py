@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 from aiohttp import web
 
@@ -46,11 +46,8 @@ from ._eval_lifecycle import (
     run_snapshots,
     tokens_cost_usd,
 )
-from ._state import STATE_KEY
+from ._state import FakeState, state_of
 from ._workbench import RUN_MODES, find_setup, find_version
-
-if TYPE_CHECKING:
-    from ._state import FakeState
 
 __all__ = ["create_run", "estimate_run", "find_run", "routes", "run_json"]
 
@@ -349,20 +346,16 @@ def _call_result_json(state: FakeState, call: JSONObject, *, with_verdicts: bool
 # --- routes --------------------------------------------------------------------------
 
 
-def _state(request: web.Request) -> FakeState:
-    return request.app[STATE_KEY]
-
-
 def _state_and_run(request: web.Request) -> tuple[FakeState, JSONObject]:
     """The state and the run the path names (404 `EVAL_RUN_NOT_FOUND`)."""
-    state = _state(request)
+    state = state_of(request)
     return state, find_run(state, request.match_info["run_id"])
 
 
 @routes.get("/v1/evals/runs")
 async def list_runs(request: web.Request) -> web.Response:
     """E21: cursor list of runs, newest first, with filters."""
-    state, query = _state(request), request.query
+    state, query = state_of(request), request.query
     runs = list(state.eval_runs.values())[::-1]
     if "status" in query:
         status = check_enum(query["status"], "status", RUN_STATUSES)
@@ -386,7 +379,7 @@ async def list_runs(request: web.Request) -> web.Response:
 @routes.post("/v1/evals/runs")
 async def create_run_route(request: web.Request) -> web.Response:
     """E22: create a run (200, status PENDING)."""
-    state = _state(request)
+    state = state_of(request)
     run_id = create_run(state, await read_body(request))
     return ok(run_json(state, run_id))
 
@@ -394,7 +387,7 @@ async def create_run_route(request: web.Request) -> web.Response:
 @routes.post("/v1/evals/runs/estimates")
 async def estimate_route(request: web.Request) -> web.Response:
     """E23: estimate a run."""
-    return ok(estimate_run(_state(request), await read_body(request)))
+    return ok(estimate_run(state_of(request), await read_body(request)))
 
 
 @routes.get("/v1/evals/runs/{run_id}")

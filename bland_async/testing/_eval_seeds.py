@@ -1,4 +1,4 @@
-"""`FakeBland`'s Evals helpers: seed agents, user templates and runs; drive run lifecycles."""
+"""`FakeBland`'s Evals helpers: seed agents, setups, user templates and runs; drive runs."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from . import _eval_runs, _eval_templates
 from ._eval_agents import EVAL_AGENTS
 from ._eval_lifecycle import TERMINAL_STATUSES, advance_run
 from ._state import seeding
+from ._workbench import SETUPS
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -80,6 +81,41 @@ class EvalSeeds:
             self._state, body, metadata=metadata, version_fields=version_fields, publish=publish
         )
 
+    def seed_workbench_setup(
+        self,
+        name: str = "Test Setup",
+        *,
+        description: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        publish: bool = False,
+        **version_fields: Any,
+    ) -> dict[str, Any]:
+        """Create a workbench setup directly, as `POST /v1/evals/workbench-setups` would.
+
+        It seeds as `seed_eval_agent` does: all or nothing, the metadata on the
+        setup, the version fields on its first draft, then maybe a publish.
+
+        Args:
+            name: the setup's (and its first draft's) name.
+            description: the setup's (and its first draft's) description.
+            metadata: the setup's metadata (string values).
+            publish: publish the draft afterwards (then `setup.active_version_id`
+                is the published version and `current_version` the new draft).
+            **version_fields: the draft's roster and settings (`attached_agents`,
+                `pass_threshold_pct`, `run_mode`, `default_call_ids`, ...).
+
+        Returns:
+            `{"setup": ..., "current_version": ...}` as `GET` answers it.
+
+        Raises:
+            ValueError: a field breaks the API's validation, or `publish=True`
+                and the draft does not meet the publish preconditions.
+        """
+        body = {"name": name, "description": description}
+        return SETUPS.seed(
+            self._state, body, metadata=metadata, version_fields=version_fields, publish=publish
+        )
+
     def seed_user_template(self, name: str = "Test Template", **fields: Any) -> dict[str, Any]:
         """Create a user template directly, as `POST /v1/evals/user-templates` would.
 
@@ -95,10 +131,7 @@ class EvalSeeds:
             ValueError: a field breaks the API's validation.
         """
         with seeding(self._state):
-            template_id = _eval_templates.create_user_template(
-                self._state, {"name": name, **fields}
-            )
-            return _eval_templates.user_template_json(self._state, template_id)
+            return _eval_templates.create_user_template(self._state, {"name": name, **fields})
 
     def seed_run(
         self,

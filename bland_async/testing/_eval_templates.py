@@ -9,7 +9,7 @@ default the agent's draft); inline fields override the snapshot. Its
 from __future__ import annotations
 
 import copy
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 from aiohttp import web
 
@@ -27,10 +27,7 @@ from ._common import (
 )
 from ._eval_content import CONTENT_FIELDS, find_agent, find_agent_version, parse_content
 from ._eval_library import SHIPPED_TEMPLATES
-from ._state import STATE_KEY
-
-if TYPE_CHECKING:
-    from ._state import FakeState
+from ._state import FakeState, apply_body, state_of
 
 __all__ = [
     "create_user_template",
@@ -139,8 +136,8 @@ def _parse_meta(body: JSONObject) -> JSONObject:
     return fields
 
 
-def create_user_template(state: FakeState, body: JSONObject) -> str:
-    """E32: create a user template inline or from an agent snapshot; return its id."""
+def create_user_template(state: FakeState, body: JSONObject) -> JSONObject:
+    """E32: create a user template inline or from an agent snapshot; return it (E33 shape)."""
     fields = _parse_meta(body)
     from_agent_id = check_str(body.get("from_agent_id"), "from_agent_id", nullable=True)
     from_version_id = check_str(body.get("from_version_id"), "from_version_id", nullable=True)
@@ -178,11 +175,11 @@ def create_user_template(state: FakeState, body: JSONObject) -> str:
         "updated_at": now,
         "deleted_at": None,
     }
-    return template_id
+    return user_template_json(state, template_id)
 
 
-def update_user_template(state: FakeState, template_id: str, body: JSONObject) -> None:
-    """E34: update a user template; `modality` and the source pointers are fixed."""
+def update_user_template(state: FakeState, template_id: str, body: JSONObject) -> JSONObject:
+    """E34: update a user template (`modality` and the source pointers are fixed); return it."""
     template = _user_template(state, template_id)
     for fixed in ("source_agent_id", "source_version_id"):
         if fixed in body:
@@ -193,6 +190,7 @@ def update_user_template(state: FakeState, template_id: str, body: JSONObject) -
     )
     template.update(fields)
     template["updated_at"] = state.now()
+    return user_template_json(state, template_id)
 
 
 def _delete_user_template(state: FakeState, template_id: str) -> None:
@@ -203,10 +201,6 @@ def _delete_user_template(state: FakeState, template_id: str) -> None:
 
 
 # --- routes ------------------------------------------------------------------------
-
-
-def _state(request: web.Request) -> FakeState:
-    return request.app[STATE_KEY]
 
 
 @routes.get("/v1/evals/agent-templates")
@@ -232,7 +226,7 @@ async def get_template(request: web.Request) -> web.Response:
 @routes.get("/v1/evals/user-templates")
 async def list_user_templates(request: web.Request) -> web.Response:
     """E31: cursor list of user templates, newest first."""
-    state = _state(request)
+    state = state_of(request)
     live = [t for t in state.eval_user_templates.values() if t["deleted_at"] is None]
     return ok(cursor_page(request.query, live[::-1], id_of=lambda t: t["id"], render=_list_item))
 
@@ -240,28 +234,23 @@ async def list_user_templates(request: web.Request) -> web.Response:
 @routes.post("/v1/evals/user-templates")
 async def create_user_template_route(request: web.Request) -> web.Response:
     """E32: create a user template."""
-    state = _state(request)
-    template_id = create_user_template(state, await read_body(request))
-    return ok(user_template_json(state, template_id))
+    return ok(create_user_template(state_of(request), await read_body(request)))
 
 
 @routes.get("/v1/evals/user-templates/{id}")
 async def get_user_template(request: web.Request) -> web.Response:
     """E33: one user template."""
-    return ok(user_template_json(_state(request), request.match_info["id"]))
+    return ok(user_template_json(state_of(request), request.match_info["id"]))
 
 
 @routes.patch("/v1/evals/user-templates/{id}")
 async def update_user_template_route(request: web.Request) -> web.Response:
     """E34: update a user template."""
-    state = _state(request)
-    body = await read_body(request)
-    update_user_template(state, request.match_info["id"], body)
-    return ok(user_template_json(state, request.match_info["id"]))
+    return await apply_body(request, update_user_template, "id")
 
 
 @routes.delete("/v1/evals/user-templates/{id}")
 async def delete_user_template_route(request: web.Request) -> web.Response:
     """E35: soft delete (204)."""
-    _delete_user_template(_state(request), request.match_info["id"])
+    _delete_user_template(state_of(request), request.match_info["id"])
     return no_content()

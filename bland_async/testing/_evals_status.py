@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from ._common import ok
-from ._state import STATE_KEY
+from ._state import state_of
 
 __all__ = ["is_gated", "routes"]
 
@@ -24,7 +24,7 @@ def is_gated(method: str, path: str) -> bool:
 @routes.get(STATUS_PATH)
 async def evals_status(request: web.Request) -> web.Response:
     """E0: whether Evals is enabled for the organization (never gated)."""
-    state = request.app[STATE_KEY]
+    state = state_of(request)
     return ok(
         {
             "enabled": state.evals_enabled,

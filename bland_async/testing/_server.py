@@ -83,8 +83,9 @@ class FakeBland(EvalSeeds):
     by the fake, in the order requests are recorded, so a given `seed` and
     request order always give the same faults.
 
-    Evals helpers (from `EvalSeeds`): `seed_eval_agent`, `seed_user_template`,
-    `seed_run`, `advance_runs`, `complete_run` and the `hold_runs` switch.
+    Evals helpers (from `EvalSeeds`): `seed_eval_agent`, `seed_workbench_setup`,
+    `seed_user_template`, `seed_run`, `advance_runs`, `complete_run` and the
+    `hold_runs` switch.
 
     Args:
         api_key: the only accepted `authorization` header value (raw, no scheme).
@@ -268,39 +269,6 @@ class FakeBland(EvalSeeds):
                     self.add_phone_number(number)
                 _personas.attach_numbers(self._state, persona_id, {"inbound_numbers": numbers})
             return _personas.persona_json(self._state, persona_id)
-
-    def seed_workbench_setup(
-        self,
-        name: str = "Test Setup",
-        *,
-        description: str | None = None,
-        metadata: Mapping[str, str] | None = None,
-        publish: bool = False,
-        **version_fields: Any,
-    ) -> dict[str, Any]:
-        """Create a workbench setup directly, as `POST /v1/evals/workbench-setups` would.
-
-        Args:
-            name: the setup's (and its first draft's) name.
-            description: the setup's (and its first draft's) description.
-            metadata: the setup's metadata (string values).
-            publish: publish the draft afterwards (then `setup.active_version_id`
-                is the published version and `current_version` the new draft).
-            **version_fields: fields for the draft, as PATCH
-                `.../versions/{version_id}` takes them (`attached_agents`,
-                `pass_threshold_pct`, `run_mode`, `default_call_ids`, ...).
-
-        Returns:
-            `{"setup": ..., "current_version": ...}` as `GET` answers it.
-
-        Raises:
-            ValueError: a field breaks the API's validation, or `publish=True`
-                and the draft does not meet the publish preconditions.
-        """
-        body = {"name": name, "description": description}
-        return _workbench.SETUPS.seed(
-            self._state, body, metadata=metadata, version_fields=version_fields, publish=publish
-        )
 
     # --- requests and faults ---------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""The fake's in-memory state: plain JSON dicts, inspectable from tests."""
+"""The fake's in-memory state (plain JSON dicts, inspectable from tests), and handlers' way in."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 from aiohttp import web
 
-from ._common import ApiError
+from ._common import ApiError, JSONObject, ok, read_body
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
-__all__ = ["STATE_KEY", "FakeState", "seeding"]
+__all__ = ["STATE_KEY", "FakeState", "apply_body", "seeding", "state_of"]
 
 _ONE_MS: Final = dt.timedelta(milliseconds=1)
 
@@ -40,9 +40,6 @@ class FakeState:
         user_id: the API key's user (`user_id` on personas, `promoted_by`,
             `created_by` on Evals versions).
         org_id: the organization (`org_id` on Evals objects).
-        evals_enabled: when False, every `/v1/evals` route except
-            `GET /v1/evals/status` answers 404 `NOT_FOUND`.
-        evals_disabled_reason: the `reason` `/v1/evals/status` gives while disabled.
         personas: persona id -> persona record: `id, name, role, description,
             tags, image_url, created_at, updated_at, deleted_at, user_id,
             current_production_version_id, current_draft_version_id` (a deleted
@@ -53,6 +50,9 @@ class FakeState:
             `phone_number`, `label`, `persona_id` (None when unattached),
             `persona_settings` (dict or None), `updated_at`. Only numbers in
             here can be attached.
+        evals_enabled: when False, every `/v1/evals` route except
+            `GET /v1/evals/status` answers 404 `NOT_FOUND`.
+        evals_disabled_reason: the `reason` `/v1/evals/status` gives while disabled.
         workbench_setups: setup id -> full WorkbenchSetup JSON, including
             soft-deleted ones (`deleted_at` set; the API answers 404 for them).
         workbench_setup_versions: version id -> full WorkbenchSetupVersion JSON.
@@ -61,6 +61,9 @@ class FakeState:
         eval_agent_versions: version id -> full EvalAgentVersion JSON.
         eval_user_templates: id -> full UserTemplate JSON plus a `deleted_at`
             key (not served) for soft deletes.
+        hold_runs: when True, polling a run (`GET /v1/evals/runs/{run_id}`)
+            no longer advances it; `FakeBland.advance_runs` / `complete_run`
+            still do.
         eval_runs: run id -> full EvalRun JSON.
         eval_run_agent_snapshots: snapshot id -> AgentSnapshot JSON, one per
             roster agent of a run, frozen at submission.
@@ -68,28 +71,27 @@ class FakeState:
             derived `agent_results` (created with the run, status PENDING).
         eval_run_agent_results: agent result id -> AgentResult JSON (one per
             finished call x in-scope agent).
-        hold_runs: when True, polling a run (`GET /v1/evals/runs/{run_id}`)
-            no longer advances it; `FakeBland.advance_runs` / `complete_run`
-            still do.
     """
 
     user_id: str = attrs.field(factory=_uuid)
     org_id: str = attrs.field(factory=_uuid)
-    evals_enabled: bool = True
-    evals_disabled_reason: str = DISABLED_REASON
+    # Personas.
     personas: dict[str, dict[str, Any]] = attrs.field(factory=dict)
     persona_versions: dict[str, dict[str, Any]] = attrs.field(factory=dict)
     phone_numbers: dict[str, dict[str, Any]] = attrs.field(factory=dict)
+    # Evals: the gate, then the versioned resources and templates, then runs.
+    evals_enabled: bool = True
+    evals_disabled_reason: str = DISABLED_REASON
     workbench_setups: dict[str, dict[str, Any]] = attrs.field(factory=dict)
     workbench_setup_versions: dict[str, dict[str, Any]] = attrs.field(factory=dict)
     eval_agents: dict[str, dict[str, Any]] = attrs.field(factory=dict)
     eval_agent_versions: dict[str, dict[str, Any]] = attrs.field(factory=dict)
     eval_user_templates: dict[str, dict[str, Any]] = attrs.field(factory=dict)
+    hold_runs: bool = False
     eval_runs: dict[str, dict[str, Any]] = attrs.field(factory=dict)
     eval_run_agent_snapshots: dict[str, dict[str, Any]] = attrs.field(factory=dict)
     eval_run_call_results: dict[str, dict[str, Any]] = attrs.field(factory=dict)
     eval_run_agent_results: dict[str, dict[str, Any]] = attrs.field(factory=dict)
-    hold_runs: bool = False
     _last_time: dt.datetime | None = attrs.field(default=None, alias="_last_time")
     _next_number_id: int = attrs.field(default=1, alias="_next_number_id")
 
@@ -121,6 +123,27 @@ class FakeState:
 
 
 STATE_KEY: Final = web.AppKey("state", FakeState)
+
+
+def state_of(request: web.Request) -> FakeState:
+    """The state of the fake serving `request`: how a route handler reaches it."""
+    return request.app[STATE_KEY]
+
+
+async def apply_body(
+    request: web.Request,
+    rule: Callable[[FakeState, str, JSONObject], object],
+    param: str,
+    *,
+    status: int = 200,
+) -> web.Response:
+    """Answer `rule(state, value, body)` in the success envelope.
+
+    `value` is the path parameter `param`, `body` the request's JSON body. The
+    body is read first, so a body that is not JSON is a 400 before any 404.
+    """
+    body = await read_body(request)
+    return ok(rule(state_of(request), request.match_info[param], body), status=status)
 
 
 @contextlib.contextmanager

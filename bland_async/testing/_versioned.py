@@ -43,7 +43,7 @@ from ._common import (
     unique_slug,
     validation_error,
 )
-from ._state import STATE_KEY, FakeState, seeding
+from ._state import FakeState, apply_body, seeding, state_of
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -433,9 +433,6 @@ class Lifecycle:
         versions = f"{one}/versions"
         version = f"{versions}/{{version_id}}"
 
-        def state_of(request: web.Request) -> FakeState:
-            return request.app[STATE_KEY]
-
         async def list_records(request: web.Request) -> web.Response:
             """Cursor list of the live resources, newest first."""
             state = state_of(request)
@@ -491,9 +488,7 @@ class Lifecycle:
 
         async def fork(request: web.Request) -> web.Response:
             """Fork a version."""
-            body = await read_body(request)
-            forked = self.fork(state_of(request), request.match_info[param], body)
-            return ok(forked, status=self.created_status)
+            return await apply_body(request, self.fork, param, status=self.created_status)
 
         async def get_version(request: web.Request) -> web.Response:
             """One full version."""

@@ -19,7 +19,6 @@ from ._common import (
     ApiError,
     JSONObject,
     check_enum,
-    check_int,
     check_number,
     check_object,
     check_str,
@@ -82,8 +81,13 @@ def _parse_version(body: JSONObject, version: JSONObject) -> JSONObject:
         agents = check_list_of_agents(body["attached_agents"])
         fields["attached_agents"] = agents
     if "pass_threshold_pct" in body:
-        fields["pass_threshold_pct"] = check_int(
-            body["pass_threshold_pct"], "pass_threshold_pct", nullable=True, lo=0, hi=100
+        fields["pass_threshold_pct"] = check_number(
+            body["pass_threshold_pct"],
+            "pass_threshold_pct",
+            nullable=True,
+            lo=0,
+            hi=100,
+            integer=True,
         )
     if "run_mode" in body:
         fields["run_mode"] = check_enum(body["run_mode"], "run_mode", RUN_MODES)

@@ -1,14 +1,11 @@
-"""The fake's server machinery: lifecycle, auth, routing, recorder, faults, Evals gate, CLI."""
+"""The fake's server machinery: lifecycle, auth, routing, recorder, faults, Evals gate."""
 
 from __future__ import annotations
 
 import asyncio
 import io
 import re
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import aiohttp
 import pytest
@@ -19,7 +16,6 @@ from tests.fake._helpers import REQUEST_ID, Api
 
 pytestmark = pytest.mark.anyio
 
-ROOT = Path(__file__).resolve().parents[2]
 PROMOTE = "POST /v1/personas/{persona_id}/versions/promote"
 
 
@@ -431,43 +427,3 @@ async def test_evals_status_and_gate(api: Api, fake: FakeBland) -> None:
 async def test_evals_enabled_constructor_argument() -> None:
     async with FakeBland(evals_enabled=False) as fake:
         assert fake.evals_enabled is False
-
-
-# --- standalone ----------------------------------------------------------------------
-
-
-async def test_standalone_entry_point() -> None:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bland_async.testing",
-        "--port",
-        "0",
-        "--api-key",
-        "cli-key",
-        "--seed-demo",
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        assert process.stdout is not None
-        line = await asyncio.wait_for(process.stdout.readline(), 10)
-        match = re.search(r"(http://127\.0\.0\.1:\d+)", line.decode())
-        assert match, line
-        url = match.group(1)
-        key_line = await asyncio.wait_for(process.stdout.readline(), 10)
-        assert key_line.decode().strip() == "API key: cli-key"
-        async with (
-            aiohttp.ClientSession() as session,
-            session.get(url + "/v1/personas", headers={"authorization": "cli-key"}) as response,
-        ):
-            assert response.status == 200
-            personas = (await response.json())["data"]
-        assert [p["name"] for p in personas] == ["Support Agent", "Sales Agent", "Scheduler"]
-    finally:
-        if process.returncode is None:
-            process.terminate()
-        _, stderr = await asyncio.wait_for(process.communicate(), 10)
-    assert process.returncode == 0, stderr.decode()
-    assert b"Traceback" not in stderr
