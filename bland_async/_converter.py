@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     import enum
     from collections.abc import Callable
 
-__all__ = ["converter", "make_converter", "structure", "to_json_value"]
+__all__ = ["converter", "make_converter", "model_to_dict", "structure", "to_json_value"]
 
 _T = TypeVar("_T")
 
@@ -39,9 +39,23 @@ def _structure_datetime(value: object, _: type) -> datetime:
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
-def _unstructure_datetime(value: datetime) -> str:
+def _unstructure_datetime(value: datetime, timespec: str = "milliseconds") -> str:
     value = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return value.astimezone(UTC).isoformat(timespec=timespec).replace("+00:00", "Z")
+
+
+def _datetime_text(value: datetime) -> str:
+    """:func:`_unstructure_datetime`'s form, with microseconds when a value has them.
+
+    The API sends milliseconds, so its timestamps read back as they came; a finer value
+    (one built by hand) keeps its microseconds, so it reads back equal.
+    """
+    fine = value.microsecond % 1000 != 0
+    return _unstructure_datetime(value, "microseconds" if fine else "milliseconds")
+
+
+def _enum_value(value: enum.Enum) -> Any:
+    return value.value
 
 
 def _structure_enum(value: object, cls: type[enum.Enum]) -> enum.Enum:
@@ -288,16 +302,46 @@ def make_converter(*, detailed: bool = False, forbid_extra_keys: bool = False) -
     return conv
 
 
+def _make_dict_converter() -> cattrs.Converter:
+    """The converter of :meth:`BlandModel.to_dict`: every field, as the API sends it.
+
+    Unlike the request side it keeps fields at their default, turns enums (unknown ones
+    too) into their string values and datetimes into :func:`_datetime_text`. cattrs leaves
+    out ``init=False`` fields, so ``request_id`` is not in the result.
+    """
+    conv = cattrs.Converter(omit_if_default=False)
+    conv.register_unstructure_hook(datetime, _datetime_text)
+    # Before `str` in an OpenEnum's MRO, as on the structure side.
+    conv.register_unstructure_hook(OpenEnum, _enum_value)
+    conv.register_unstructure_hook_factory(
+        lambda cls: isinstance(cls, type) and attrs.has(cls) and issubclass(cls, BlandModel),
+        lambda cls: make_dict_unstructure_fn(cls, conv),
+    )
+    return conv
+
+
 converter = make_converter()
 _detailed = make_converter(detailed=True)
+_dicts = _make_dict_converter()
 
 
-def structure(data: object, cls: type[_T], *, request_id: str | None = None) -> _T:
-    """Structure ``data`` into ``cls``; on failure raise :class:`ResponseValidationError`."""
+def model_to_dict(model: BlandModel) -> dict[str, Any]:
+    """The JSON-ready dict of ``model`` (see :meth:`BlandModel.to_dict`)."""
+    result: dict[str, Any] = _dicts.unstructure(model)
+    return result
+
+
+def structure(
+    data: object, cls: type[_T], *, request_id: str | None = None, what: str = "response body"
+) -> _T:
+    """Structure ``data`` into ``cls``; on failure raise :class:`ResponseValidationError`.
+
+    ``what`` names ``data`` in the error's message.
+    """
     try:
         result = converter.structure(data, cls)
     except Exception as exc:
-        raise _explain(data, cls, exc, request_id) from exc
+        raise _explain(data, cls, exc, request_id, what) from exc
     if request_id is not None:
         set_request_id(result, request_id)
     return result
@@ -314,7 +358,7 @@ def set_request_id(result: object, request_id: str | None) -> None:
 
 
 def _explain(
-    data: object, cls: type[Any], exc: Exception, request_id: str | None
+    data: object, cls: type[Any], exc: Exception, request_id: str | None, what: str
 ) -> ResponseValidationError:
     name = getattr(cls, "__name__", repr(cls))
     try:
@@ -329,7 +373,7 @@ def _explain(
         lines = [repr(exc)]
     detail = "; ".join(lines[:10])
     return ResponseValidationError(
-        f"response body does not fit {name}: {detail}", body=data, request_id=request_id
+        f"{what} does not fit {name}: {detail}", body=data, request_id=request_id
     )
 
 

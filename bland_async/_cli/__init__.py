@@ -85,7 +85,7 @@ def _dispatch(args: argparse.Namespace, ctx: Context) -> int:
     from bland_async._cli._run import run  # noqa: PLC0415 (fast help)
 
     if args.command == "fake":
-        return _fake(args)
+        return _fake(args, ctx.prog)
     if args.command == "demo":
         from bland_async._demo import run_demo  # noqa: PLC0415 (fast help)
 
@@ -122,14 +122,19 @@ async def _with_client(handler: Handler, args: argparse.Namespace, ctx: Context)
         return await handler(client, args, ctx)
 
 
-def _fake(args: argparse.Namespace) -> int:
+def _fake(args: argparse.Namespace, prog: str) -> int:
     """``fake``: the standalone fake server (``python -m bland_async.testing``)."""
     from bland_async.testing.__main__ import main as serve  # noqa: PLC0415 (fast help)
 
     argv: list[str] = []
-    for flag, value in (("--host", args.host), ("--port", args.port), ("--api-key", args.api_key)):
+    for flag, value in (
+        ("--host", args.host),
+        ("--port", args.port),
+        ("--api-key", args.api_key),
+        ("--personas", args.personas),
+    ):
         if value is not None:
             argv += [flag, str(value)]
     if args.seed_demo:
         argv.append("--seed-demo")
-    return serve(argv)
+    return serve(argv, prog=f"{prog} fake")

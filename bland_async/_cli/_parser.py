@@ -285,6 +285,12 @@ def _add_fake(commands: argparse._SubParsersAction[_Parser]) -> None:
     fake.add_argument(
         "--seed-demo", action="store_true", help="start with demo personas, numbers and setups"
     )
+    fake.add_argument(
+        "--personas",
+        type=int,
+        metavar="N",
+        help="also seed N simple personas, every third with a changed draft",
+    )
 
 
 def _add_demo(commands: argparse._SubParsersAction[_Parser]) -> None:

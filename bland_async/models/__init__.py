@@ -58,6 +58,7 @@ from bland_async.models._personas import (
     PersonaVersion,
     PersonaVersionType,
 )
+from bland_async.models._release import FieldChange, PersonaDiff
 from bland_async.models._workbench import (
     WorkbenchSetup,
     WorkbenchSetupListItem,
@@ -91,6 +92,7 @@ __all__ = [
     "Evidence",
     "EvidenceSource",
     "EvidenceSpeaker",
+    "FieldChange",
     "InboundNumber",
     "InboundNumberSettings",
     "LatestRun",
@@ -100,6 +102,7 @@ __all__ = [
     "PathwayCondition",
     "Persona",
     "PersonaDeleteResult",
+    "PersonaDiff",
     "PersonaInboundNumbers",
     "PersonaSettings",
     "PersonaVersion",

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import enum
-from typing import Annotated, Any, Self
+import json
+from typing import TYPE_CHECKING, Annotated, Any, Self
 
 import attrs
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 __all__ = ["BlandModel", "NumberOrText", "OpenEnum", "TextOrNumber"]
 
@@ -20,13 +24,49 @@ NumberOrText = Annotated[float, "a numeric string from the server is read as its
 class BlandModel:
     """Base of every response model: frozen, keyword-only, compared by value.
 
+    Every model converts to and from the API's JSON, losslessly:
+    ``Model.from_dict(model.to_dict()) == model``.
+
+    - :meth:`to_dict` returns a JSON-ready ``dict`` of every field, shaped as the API
+      sends it: datetimes as ISO 8601 UTC strings (``"2025-09-23T15:13:36.348Z"``;
+      microseconds only when a value has them), enums as their string values (an
+      unknown value as the raw string the server sent), nested models as dicts.
+      ``request_id`` is not included.
+    - :meth:`to_json` is ``json.dumps(model.to_dict(), **kwargs)``.
+    - :meth:`from_dict` (a classmethod) reads such a dict, or a response's JSON, the
+      way responses are read: unknown keys ignored, unknown enum values kept, naive
+      timestamps read as UTC. Data that does not fit raises
+      :class:`~bland_async.ResponseValidationError`, which explains what is wrong.
+      ``CursorPage`` is generic: ``CursorPage.from_dict(data, item_type=Persona)``.
+
     Attributes:
         request_id: The ``x-request-id`` header of the response this model came from
             (set on top-level results; ``None`` on nested objects). Not part of
-            equality or ``repr``.
+            equality, ``repr`` or :meth:`to_dict`.
     """
 
     request_id: str | None = attrs.field(default=None, init=False, eq=False, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every field as JSON-ready values (see the class docstring); no ``request_id``."""
+        from bland_async._converter import model_to_dict  # noqa: PLC0415 (it imports us)
+
+        return model_to_dict(self)
+
+    def to_json(self, **kwargs: Any) -> str:
+        """:meth:`to_dict` as a JSON string; ``kwargs`` go to :func:`json.dumps`."""
+        return json.dumps(self.to_dict(), **kwargs)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """Read a model from :meth:`to_dict`'s output or the API's JSON for it.
+
+        Raises:
+            ResponseValidationError: ``data`` does not fit the model.
+        """
+        from bland_async._converter import structure  # noqa: PLC0415 (it imports us)
+
+        return structure(data, cls, what="data")
 
 
 class OpenEnum(enum.StrEnum):

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, overload
 
 import attrs
 
 from bland_async.models._base import BlandModel, OpenEnum
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
-__all__ = ["AttachedAgent", "CursorPage", "LatestRun", "Modality", "RunMode", "VersionState"]
+    from collections.abc import Iterator, Mapping
 
 _T = TypeVar("_T")
+_U = TypeVar("_U")
 
 
 class VersionState(OpenEnum):
@@ -43,6 +42,9 @@ class Modality(OpenEnum):
 class CursorPage(BlandModel, Generic[_T]):
     """One page of an Evals list.
 
+    The page is generic, so :meth:`from_dict` needs the type of its items:
+    ``CursorPage.from_dict(data, item_type=EvalRunListItem)``.
+
     Attributes:
         data: The items on this page.
         has_more: Whether more items follow.
@@ -54,6 +56,34 @@ class CursorPage(BlandModel, Generic[_T]):
     has_more: bool = False
     next_cursor: str | None = None
     object: str = "list"
+
+    @overload
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Self: ...
+
+    @overload
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, item_type: type[_U]) -> CursorPage[_U]: ...
+
+    @classmethod
+    def from_dict(
+        cls, data: Mapping[str, Any], *, item_type: type[Any] | None = None
+    ) -> CursorPage[Any]:
+        """Read a page whose items are ``item_type``; a concrete page needs no item type.
+
+        Raises:
+            TypeError: ``item_type`` is missing on a generic page, or given to one whose
+                item type is fixed (such as :class:`CallResultPage`).
+            ResponseValidationError: ``data`` does not fit the page.
+        """
+        from bland_async._converter import structure  # noqa: PLC0415 (it imports us)
+
+        unbound: tuple[object, ...] = getattr(cls, "__parameters__", ())
+        if item_type is None and unbound:
+            raise TypeError(f"{cls.__name__}.from_dict needs item_type= (the type of its items)")
+        target: Any = cls if item_type is None else cls[item_type]  # type: ignore[index]
+        page: CursorPage[Any] = structure(data, target, what="data")
+        return page
 
     def __iter__(self) -> Iterator[_T]:
         return iter(self.data)

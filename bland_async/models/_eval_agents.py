@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import attrs
 
+from bland_async.models import _versioned
 from bland_async.models._base import BlandModel
-from bland_async.models._common import LatestRun, Modality, VersionState
+from bland_async.models._common import LatestRun, Modality
 from bland_async.models._evals import Level
-
-__all__ = [
-    "EvalAgent",
-    "EvalAgentListItem",
-    "EvalAgentPublishResult",
-    "EvalAgentVersion",
-    "EvalAgentVersionListItem",
-    "EvalAgentWithVersion",
-]
 
 
 @attrs.frozen(kw_only=True)
-class EvalAgent(BlandModel):
+class EvalAgent(_versioned.Versioned):
     """An eval agent: one LLM judge for one quality of a call.
 
     Its prompts, levels, targets and weight live on its versions:
@@ -29,75 +19,37 @@ class EvalAgent(BlandModel):
     version runs use (``None`` when never published or unpublished).
     """
 
-    id: str
-    key: str
-    name: str
-    current_version_id: str
-    created_at: datetime
-    updated_at: datetime
-    org_id: str | None = None
-    description: str | None = None
-    active_version_id: str | None = None
-    metadata: dict[str, str] = attrs.field(factory=dict)
-    deleted_at: datetime | None = None
-
 
 @attrs.frozen(kw_only=True)
-class EvalAgentListItem(BlandModel):
+class EvalAgentListItem(_versioned.VersionedListItem):
     """An eval agent as listed, with its modality and latest run."""
 
-    id: str
-    name: str
-    current_version_id: str
     modality: Modality
-    created_at: datetime
-    updated_at: datetime
-    description: str | None = None
-    active_version_id: str | None = None
-    active_version_number: int | None = None
     enabled: bool = True
-    latest_run: LatestRun | None = None
-    metadata: dict[str, str] = attrs.field(factory=dict)
 
 
 @attrs.frozen(kw_only=True)
-class EvalAgentVersion(BlandModel):
+class EvalAgentVersion(_versioned.Version):
     """One version of an eval agent: its prompts, levels, targets and weight.
 
     Pass/fail agents have no levels and no target keys; graded agents have 2 to 5
     levels. Only ``editable`` versions can be updated.
     """
 
-    id: str
     eval_agent_id: str
-    version_number: int
-    name: str
-    state: VersionState
     modality: Modality
     weight: float
-    created_at: datetime
-    updated_at: datetime
-    org_id: str | None = None
-    description: str | None = None
     system_prompt_md: str = ""
     prompt_md: str = ""
     levels: list[Level] = attrs.field(factory=list)
     target_level_keys: list[str] = attrs.field(factory=list)
-    created_from_version_id: str | None = None
-    created_by: str | None = None
 
 
 @attrs.frozen(kw_only=True)
-class EvalAgentVersionListItem(BlandModel):
+class EvalAgentVersionListItem(_versioned.VersionFields):
     """An eval agent version as listed (also the ``published_version`` of a publish)."""
 
-    id: str
     eval_agent_id: str
-    version_number: int
-    name: str
-    state: VersionState
-    created_at: datetime
-    created_by: str | None = None
     latest_run: LatestRun | None = None
 
 
@@ -114,17 +66,15 @@ class EvalAgentWithVersion(BlandModel):
 
 
 @attrs.frozen(kw_only=True)
-class EvalAgentPublishResult(BlandModel):
+class EvalAgentPublishResult(_versioned.PublishResult):
     """The outcome of publishing an eval agent's draft.
 
     Attributes:
         eval_agent_id: The agent.
         current_version_id: The new editable draft.
         active_version_id: The newly published (archived) version.
-        published_version: Summary of the published version.
+        published_version: Summary of that version.
     """
 
     eval_agent_id: str
-    current_version_id: str
-    active_version_id: str
     published_version: EvalAgentVersionListItem

@@ -11,24 +11,6 @@ from bland_async.models._base import BlandModel, OpenEnum
 from bland_async.models._common import AttachedAgent, CursorPage, Modality, RunMode
 from bland_async.models._evals import Level
 
-__all__ = [
-    "AgentResult",
-    "AgentResultAudit",
-    "AgentSnapshot",
-    "CallResult",
-    "CallResultPage",
-    "CallResultStatus",
-    "EvalRun",
-    "EvalRunListItem",
-    "Evidence",
-    "EvidenceSource",
-    "EvidenceSpeaker",
-    "RunEstimate",
-    "RunStatus",
-    "RunSummary",
-    "TriggeredBy",
-]
-
 
 class RunStatus(OpenEnum):
     """Status of an eval run: PENDING, QUEUED, RUNNING, then a terminal status."""
@@ -112,21 +94,14 @@ class RunSummary(BlandModel):
 
 
 @attrs.frozen(kw_only=True)
-class EvalRun(BlandModel):
-    """An eval run: a batch of calls scored by a set of pinned agent versions.
-
-    ``summary`` and ``billable_cost_usd`` are ``None`` until available; on a cancelled
-    run ``completed_at`` is the cancellation time.
-    """
+class _Run(BlandModel):
+    """An eval run, as listed or in full."""
 
     id: str
     status: RunStatus
     triggered_by: TriggeredBy
     run_mode: RunMode
     created_at: datetime
-    org_id: str | None = None
-    submitted_call_ids: list[str] = attrs.field(factory=list)
-    submitted_attached_agents: list[AttachedAgent] = attrs.field(factory=list)
     workbench_setup_id: str | None = None
     workbench_setup_version_id: str | None = None
     resolved_call_count: int = 0
@@ -135,34 +110,30 @@ class EvalRun(BlandModel):
     completed_atom_count: int = 0
     summary: RunSummary | None = None
     billable_cost_usd: float | None = None
-    error_code: str | None = None
-    error_message: str | None = None
-    workflow_id: str | None = None
     metadata: dict[str, str] = attrs.field(factory=dict)
     started_at: datetime | None = None
     completed_at: datetime | None = None
 
 
 @attrs.frozen(kw_only=True)
-class EvalRunListItem(BlandModel):
-    """An eval run as listed (no submitted inputs, no error details)."""
+class EvalRun(_Run):
+    """An eval run: a batch of calls scored by a set of pinned agent versions.
 
-    id: str
-    status: RunStatus
-    triggered_by: TriggeredBy
-    run_mode: RunMode
-    created_at: datetime
-    workbench_setup_id: str | None = None
-    workbench_setup_version_id: str | None = None
-    resolved_call_count: int = 0
-    resolved_agent_count: int = 0
-    resolved_atom_count: int = 0
-    completed_atom_count: int = 0
-    summary: RunSummary | None = None
-    billable_cost_usd: float | None = None
-    metadata: dict[str, str] = attrs.field(factory=dict)
-    started_at: datetime | None = None
-    completed_at: datetime | None = None
+    ``summary`` and ``billable_cost_usd`` are ``None`` until available; on a cancelled
+    run ``completed_at`` is the cancellation time.
+    """
+
+    org_id: str | None = None
+    submitted_call_ids: list[str] = attrs.field(factory=list)
+    submitted_attached_agents: list[AttachedAgent] = attrs.field(factory=list)
+    error_code: str | None = None
+    error_message: str | None = None
+    workflow_id: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class EvalRunListItem(_Run):
+    """An eval run as listed (no submitted inputs, no error details)."""
 
 
 @attrs.frozen(kw_only=True)

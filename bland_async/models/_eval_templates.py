@@ -10,14 +10,6 @@ from bland_async.models._base import BlandModel, OpenEnum
 from bland_async.models._common import Modality
 from bland_async.models._evals import Level
 
-__all__ = [
-    "AgentTemplate",
-    "TemplateCategory",
-    "UserTemplate",
-    "UserTemplateListItem",
-    "Visibility",
-]
-
 
 class TemplateCategory(OpenEnum):
     """Category of a shipped agent template."""
@@ -57,8 +49,8 @@ class AgentTemplate(BlandModel):
 
 
 @attrs.frozen(kw_only=True)
-class UserTemplate(BlandModel):
-    """A template saved by your organization (``category`` is free text here)."""
+class _UserTemplate(BlandModel):
+    """A user template, as listed or in full."""
 
     id: str
     key: str
@@ -67,31 +59,26 @@ class UserTemplate(BlandModel):
     visibility: Visibility
     created_at: datetime
     updated_at: datetime
-    org_id: str | None = None
     description: str | None = None
     category: str | None = None
-    system_prompt_md: str = ""
-    prompt_md: str = ""
-    levels: list[Level] = attrs.field(factory=list)
-    target_level_keys: list[str] = attrs.field(factory=list)
     source_agent_id: str | None = None
-    source_version_id: str | None = None
     created_by: str | None = None
 
 
 @attrs.frozen(kw_only=True)
-class UserTemplateListItem(BlandModel):
+class UserTemplate(_UserTemplate):
+    """A template saved by your organization (``category`` is free text here)."""
+
+    org_id: str | None = None
+    system_prompt_md: str = ""
+    prompt_md: str = ""
+    levels: list[Level] = attrs.field(factory=list)
+    target_level_keys: list[str] = attrs.field(factory=list)
+    source_version_id: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class UserTemplateListItem(_UserTemplate):
     """A user template as listed, with its number of levels."""
 
-    id: str
-    key: str
-    name: str
-    modality: Modality
-    visibility: Visibility
-    created_at: datetime
-    updated_at: datetime
-    description: str | None = None
-    category: str | None = None
     level_count: int = 0
-    source_agent_id: str | None = None
-    created_by: str | None = None

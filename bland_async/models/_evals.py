@@ -6,8 +6,6 @@ import attrs
 
 from bland_async.models._base import BlandModel
 
-__all__ = ["EvalsStatus", "Level"]
-
 
 @attrs.frozen(kw_only=True)
 class EvalsStatus(BlandModel):

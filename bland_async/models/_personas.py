@@ -9,19 +9,6 @@ import attrs
 
 from bland_async.models._base import BlandModel, NumberOrText, OpenEnum, TextOrNumber
 
-__all__ = [
-    "CallConfig",
-    "InboundNumber",
-    "InboundNumberSettings",
-    "PathwayCondition",
-    "Persona",
-    "PersonaDeleteResult",
-    "PersonaInboundNumbers",
-    "PersonaSettings",
-    "PersonaVersion",
-    "PersonaVersionType",
-]
-
 
 class PersonaVersionType(OpenEnum):
     """Role of a persona version: live (``production``), working copy (``draft``), or old."""

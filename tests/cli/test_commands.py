@@ -387,20 +387,22 @@ def test_default_prog_is_what_the_user_typed(monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_fake_hands_its_options_to_the_testing_main(monkeypatch: pytest.MonkeyPatch) -> None:
-    seen: list[list[str]] = []
+    seen: list[tuple[list[str], str]] = []
 
-    def serve(argv: list[str]) -> int:
-        seen.append(argv)
+    def serve(argv: list[str], *, prog: str) -> int:
+        seen.append((argv, prog))
         return 0
 
     monkeypatch.setattr(fake_main, "main", serve)
-    assert main(["fake"]) == 0
-    assert (
-        main(["fake", "--port", "0", "--host", "127.0.0.1", "--api-key", "k", "--seed-demo"]) == 0
-    )
+    assert main(["fake"], prog="bland-async") == 0
+    flags = ["--port", "0", "--host", "127.0.0.1", "--api-key", "k", "--seed-demo"]
+    assert main(["fake", *flags, "--personas", "30"], prog="bland-async") == 0
     assert seen == [
-        [],
-        ["--host", "127.0.0.1", "--port", "0", "--api-key", "k", "--seed-demo"],
+        ([], "bland-async fake"),
+        (
+            [*flags[2:4], *flags[0:2], *flags[4:6], "--personas", "30", "--seed-demo"],
+            "bland-async fake",
+        ),
     ]
 
 
