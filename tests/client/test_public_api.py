@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import re
 import subprocess
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import attrs
@@ -131,3 +133,17 @@ def test_version_and_unknown_attribute() -> None:
     assert bland_async.__version__ == importlib.metadata.version("bland-async")
     with pytest.raises(AttributeError):
         _ = bland_async.does_not_exist  # type: ignore[attr-defined]
+
+
+def test_distribution_metadata() -> None:
+    """What pip and PyPI show: the license file, project URLs, no relative README links."""
+    meta = importlib.metadata.metadata("bland-async")
+    assert meta["License-Expression"] == "MIT"
+    urls = meta.get_all("Project-URL") or []
+    assert urls
+    assert all(url.split(", ", 1)[1].startswith("https://") for url in urls)
+    root = Path(__file__).resolve().parents[2]
+    assert (root / "LICENSE").read_text(encoding="utf-8").startswith("MIT License")
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    links = re.findall(r"\]\(([^)]+)\)", readme)
+    assert all(link.startswith("https://") for link in links), links
