@@ -371,27 +371,31 @@ def make_status_error(
     )
 
 
+def _entry(
+    entry: dict[str, Any], *, code_keys: tuple[str, str]
+) -> tuple[str | None, str | None, dict[str, Any]]:
+    """Code, message and details of one error object (the code under either key)."""
+    code = entry.get(code_keys[0]) or entry.get(code_keys[1])
+    return (
+        _str_or_none(code),
+        _str_or_none(entry.get("message")),
+        _dict_or_empty(entry.get("details")),
+    )
+
+
 def _parse_error_body(body: object) -> tuple[str | None, str | None, dict[str, Any]]:
     if isinstance(body, dict):
         errors = body.get("errors")
         if isinstance(errors, list) and errors:
             first = errors[0]
             if isinstance(first, dict):
-                return (
-                    _str_or_none(first.get("error") or first.get("code")),
-                    _str_or_none(first.get("message")),
-                    _dict_or_empty(first.get("details")),
-                )
+                return _entry(first, code_keys=("error", "code"))
             if isinstance(first, str):
                 message = _str_or_none(body.get("message")) or "; ".join(map(str, errors))
                 return None, message, {}
         error = body.get("error")
         if isinstance(error, dict):
-            return (
-                _str_or_none(error.get("code") or error.get("error")),
-                _str_or_none(error.get("message")),
-                _dict_or_empty(error.get("details")),
-            )
+            return _entry(error, code_keys=("code", "error"))
         if isinstance(error, str):
             return error, _str_or_none(body.get("message")), {}
         return None, _str_or_none(body.get("message")), {}
