@@ -121,6 +121,8 @@ class AsyncEvalAgentVersions(EvalsResource):
             starting_after: Return versions after this version id.
             ending_before: Return versions before this version id (exclusive with
                 ``starting_after``).
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             InvalidRequestError: ``limit`` out of range, or both cursors given.
@@ -152,6 +154,8 @@ class AsyncEvalAgentVersions(EvalsResource):
             eval_agent_id: The eval agent.
             limit: Page size per request, 1 to 100.
             starting_after: Start after this version id.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             InvalidRequestError: ``limit`` outside 1..100.
@@ -183,6 +187,8 @@ class AsyncEvalAgentVersions(EvalsResource):
             name: 1 to 200 characters.
             description: A description, or ``None`` for none.
             from_version_id: The version to copy (default: the current draft).
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             InvalidRequestError: ``name`` is empty or longer than 200 characters.
@@ -203,6 +209,12 @@ class AsyncEvalAgentVersions(EvalsResource):
         self, eval_agent_id: str, version_id: str, **options: Unpack[RequestOptions]
     ) -> EvalAgentVersion:
         """Get one version of an eval agent.
+
+        Args:
+            eval_agent_id: The eval agent's id.
+            version_id: The agent version's id.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             NotFoundError: ``EVAL_AGENT_VERSION_NOT_FOUND``: no such version of this agent.
@@ -249,6 +261,8 @@ class AsyncEvalAgentVersions(EvalsResource):
             target_level_keys: Levels that count as hitting the target; empty for
                 pass/fail, and each must match a level when ``levels`` is also given.
             weight: Weight in the overall score, 0 to 100.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             InvalidRequestError: An argument breaks a documented limit.
@@ -309,6 +323,8 @@ class AsyncEvalAgents(EvalsResource):
             starting_after: Return agents after this agent id.
             ending_before: Return agents before this agent id (exclusive with
                 ``starting_after``).
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             InvalidRequestError: ``limit`` out of range, or both cursors given.
@@ -336,6 +352,8 @@ class AsyncEvalAgents(EvalsResource):
         Args:
             limit: Page size per request, 1 to 100.
             starting_after: Start after this agent id.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             InvalidRequestError: ``limit`` outside 1..100.
@@ -369,6 +387,8 @@ class AsyncEvalAgents(EvalsResource):
             template_key: Seed from a shipped template (see ``evals.templates.list()``).
             user_template_id: Seed from a user template; wins over ``template_key``.
             modality: ``"text"`` or ``"audio"``.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             InvalidRequestError: An argument breaks a documented limit.
@@ -401,6 +421,11 @@ class AsyncEvalAgents(EvalsResource):
     ) -> EvalAgentWithVersion:
         """Get an eval agent with its current (draft) version.
 
+        Args:
+            eval_agent_id: The eval agent's id.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
+
         Raises:
             NotFoundError: The agent does not exist.
             EvalsDisabledError: Evals is not enabled for the organization.
@@ -432,6 +457,8 @@ class AsyncEvalAgents(EvalsResource):
             active_version_id: Point the published version at this (archived) version;
                 ``None`` unpublishes the agent.
             metadata: Replaces the whole metadata object; string keys and values.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             InvalidRequestError: An argument breaks a documented limit.
@@ -456,6 +483,11 @@ class AsyncEvalAgents(EvalsResource):
     async def delete(self, eval_agent_id: str, **options: Unpack[RequestOptions]) -> None:
         """Delete an eval agent (a soft delete; the API answers 204).
 
+        Args:
+            eval_agent_id: The eval agent's id.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
+
         Raises:
             NotFoundError: The agent does not exist.
             EvalsDisabledError: Evals is not enabled for the organization.
@@ -470,6 +502,11 @@ class AsyncEvalAgents(EvalsResource):
         The draft must be pass/fail (0 levels, no target keys) or graded (2 to 5
         levels, every target key naming a level). Not retried after an ambiguous
         failure (it could publish twice).
+
+        Args:
+            eval_agent_id: The eval agent's id.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             UnprocessableEntityError: The draft fails the publish checks.

@@ -123,6 +123,8 @@ class AsyncEvalRuns(EvalsResource):
             starting_after: Return runs after this run id.
             ending_before: Return runs before this run id (exclusive with
                 ``starting_after``).
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             InvalidRequestError: An argument is out of range, or both cursors given.
@@ -162,6 +164,8 @@ class AsyncEvalRuns(EvalsResource):
             triggered_by: Only runs started this way.
             limit: Page size per request, 1 to 100.
             starting_after: Start after this run id.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             InvalidRequestError: An argument is out of range.
@@ -215,6 +219,8 @@ class AsyncEvalRuns(EvalsResource):
                 when ``attached_agents`` is omitted.
             triggered_by: ``"manual"`` (API default), ``"auto"`` or ``"backfill"``.
             metadata: String keys and values.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             InvalidRequestError: An argument breaks a documented rule.
@@ -250,6 +256,18 @@ class AsyncEvalRuns(EvalsResource):
 
         Takes the same arguments and rules as :meth:`create`. Safe to retry.
 
+        Args:
+            call_ids: As in :meth:`create`.
+            attached_agents: As in :meth:`create`.
+            run_mode: As in :meth:`create`.
+            pass_threshold_pct: As in :meth:`create`.
+            workbench_setup_id: As in :meth:`create`.
+            workbench_setup_version_id: As in :meth:`create`.
+            triggered_by: As in :meth:`create`.
+            metadata: As in :meth:`create`.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
+
         Raises:
             InvalidRequestError: An argument breaks a documented rule.
             NotFoundError: An agent or setup does not exist.
@@ -272,6 +290,11 @@ class AsyncEvalRuns(EvalsResource):
     async def get(self, run_id: str, **options: Unpack[RequestOptions]) -> EvalRun:
         """Get a run with its status, counts and (once available) summary.
 
+        Args:
+            run_id: The eval run's id.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
+
         Raises:
             NotFoundError: The run does not exist.
             EvalsDisabledError: Evals is not enabled for the organization.
@@ -280,6 +303,11 @@ class AsyncEvalRuns(EvalsResource):
 
     async def cancel(self, run_id: str, **options: Unpack[RequestOptions]) -> EvalRun:
         """Cancel a pending or running run; atoms already scored stay (and are billed).
+
+        Args:
+            run_id: The eval run's id.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             ConflictError: The run has already finished.
@@ -309,6 +337,8 @@ class AsyncEvalRuns(EvalsResource):
             run_id: The run.
             timeout: Seconds to wait in all (default 600).
             poll_interval: Seconds before the second read (default 2).
+            **options: Per-call options for each poll: ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``PollOptions``).
 
         Returns:
             The run in its terminal state.
@@ -374,6 +404,8 @@ class AsyncEvalRuns(EvalsResource):
             starting_after: Return results after this result id.
             ending_before: Return results before this result id (exclusive with
                 ``starting_after``).
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             InvalidRequestError: An argument is out of range, or both cursors given.
@@ -408,6 +440,8 @@ class AsyncEvalRuns(EvalsResource):
             run_id: The run.
             include_agent_results: Embed each call's verdicts in ``agent_results``.
             limit: Page size per request, 1 to 100.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             InvalidRequestError: ``limit`` outside 1..100.
@@ -444,6 +478,8 @@ class AsyncEvalRuns(EvalsResource):
             starting_after: Return verdicts after this result id.
             ending_before: Return verdicts before this result id (exclusive with
                 ``starting_after``).
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             InvalidRequestError: ``limit`` out of range, or both cursors given.
@@ -469,6 +505,8 @@ class AsyncEvalRuns(EvalsResource):
         Args:
             run_id: The run.
             limit: Page size per request, 1 to 100.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             InvalidRequestError: ``limit`` outside 1..100.
@@ -485,6 +523,11 @@ class AsyncEvalRuns(EvalsResource):
         self, run_id: str, **options: Unpack[RequestOptions]
     ) -> CursorPage[AgentSnapshot]:
         """List the agent versions frozen into a run, in roster order (a single page).
+
+        Args:
+            run_id: The eval run's id.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             NotFoundError: The run does not exist.

@@ -46,6 +46,10 @@ class AsyncEvalTemplates(EvalsResource):
     async def list(self, **options: Unpack[RequestOptions]) -> CursorPage[AgentTemplate]:
         """List every shipped template (one page: ``has_more`` is false).
 
+        Args:
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
+
         Raises:
             EvalsDisabledError: Evals is not enabled for the organization.
         """
@@ -53,6 +57,11 @@ class AsyncEvalTemplates(EvalsResource):
 
     async def get(self, template_key: str, **options: Unpack[RequestOptions]) -> AgentTemplate:
         """Get a shipped template by its key (e.g. ``"hallucination_detection"``).
+
+        Args:
+            template_key: The shipped template's key, e.g. ``"hallucination_detection"``.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             NotFoundError: ``EVAL_AGENT_TEMPLATE_NOT_FOUND``: no template has this key.
@@ -95,6 +104,8 @@ class AsyncEvalUserTemplates(EvalsResource):
             starting_after: Return templates after this template id.
             ending_before: Return templates before this template id (exclusive with
                 ``starting_after``).
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             InvalidRequestError: ``limit`` out of range, or both cursors given.
@@ -122,6 +133,8 @@ class AsyncEvalUserTemplates(EvalsResource):
         Args:
             limit: Page size per request, 1 to 100.
             starting_after: Start after this template id.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             InvalidRequestError: ``limit`` outside 1..100.
@@ -168,6 +181,8 @@ class AsyncEvalUserTemplates(EvalsResource):
             visibility: ``"private"``, ``"org"`` or ``"public"``.
             from_agent_id: Snapshot this eval agent's content.
             from_version_id: The agent version to snapshot; needs ``from_agent_id``.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             InvalidRequestError: An argument breaks a documented limit.
@@ -199,6 +214,11 @@ class AsyncEvalUserTemplates(EvalsResource):
 
     async def get(self, user_template_id: str, **options: Unpack[RequestOptions]) -> UserTemplate:
         """Get a user template.
+
+        Args:
+            user_template_id: The user template's id.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             NotFoundError: The template does not exist.
@@ -238,6 +258,8 @@ class AsyncEvalUserTemplates(EvalsResource):
             levels: Replaces the levels (see :meth:`create`).
             target_level_keys: The level keys that count as hitting the target.
             visibility: ``"private"``, ``"org"`` or ``"public"``.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             InvalidRequestError: An argument breaks a documented limit.
@@ -266,6 +288,11 @@ class AsyncEvalUserTemplates(EvalsResource):
 
     async def delete(self, user_template_id: str, **options: Unpack[RequestOptions]) -> None:
         """Delete a user template (a soft delete; the API answers 204).
+
+        Args:
+            user_template_id: The user template's id.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             NotFoundError: The template does not exist.

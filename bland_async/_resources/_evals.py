@@ -45,6 +45,10 @@ class AsyncEvals(Resource):
 
         When it is off, every other Evals call raises :class:`EvalsDisabledError`.
 
+        Args:
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
+
         Raises:
             AuthenticationError: The API key is missing or invalid.
         """

@@ -73,6 +73,8 @@ class AsyncWorkbenchSetupVersions(EvalsResource):
             starting_after: Return versions after this version id.
             ending_before: Return versions before this version id (exclusive with
                 ``starting_after``).
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             InvalidRequestError: ``limit`` out of range, or both cursors given.
@@ -99,6 +101,13 @@ class AsyncWorkbenchSetupVersions(EvalsResource):
         **options: Unpack[RequestOptions],
     ) -> AsyncPager[WorkbenchSetupVersionListItem]:
         """Iterate over every version of a setup, one page request at a time.
+
+        Args:
+            setup_id: The workbench setup's id.
+            limit: Page size per request, 1 to 100.
+            starting_after: Start after this version id.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             InvalidRequestError: ``limit`` outside 1..100.
@@ -130,6 +139,8 @@ class AsyncWorkbenchSetupVersions(EvalsResource):
                 version's name).
             description: A description, or ``None`` for none.
             from_version_id: The version to copy (default: the current draft).
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             InvalidRequestError: ``name`` is empty, only whitespace or longer than
@@ -151,6 +162,12 @@ class AsyncWorkbenchSetupVersions(EvalsResource):
         self, setup_id: str, version_id: str, **options: Unpack[RequestOptions]
     ) -> WorkbenchSetupVersion:
         """Get one version of a workbench setup.
+
+        Args:
+            setup_id: The workbench setup's id.
+            version_id: The setup version's id.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             NotFoundError: The setup or version does not exist.
@@ -192,6 +209,8 @@ class AsyncWorkbenchSetupVersions(EvalsResource):
             run_mode: ``"text"``, ``"audio"`` or ``"full"``.
             default_test_config_id: ``None`` clears it.
             default_call_ids: Replaces the list; at most 5000 call ids.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             InvalidRequestError: An argument breaks a documented limit.
@@ -258,6 +277,19 @@ class AsyncWorkbenchSetupVersions(EvalsResource):
         not resent (that could leave two forks) and the error has
         ``may_have_been_applied=True``.
 
+        Args:
+            setup_id: The workbench setup's id.
+            version_id: The setup version's id.
+            name: As in :meth:`update`.
+            description: As in :meth:`update`.
+            attached_agents: As in :meth:`update`.
+            pass_threshold_pct: As in :meth:`update`.
+            run_mode: As in :meth:`update`.
+            default_test_config_id: As in :meth:`update`.
+            default_call_ids: As in :meth:`update`.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
+
         Returns:
             The version edited: ``version_id`` itself, or the new fork.
 
@@ -319,6 +351,8 @@ class AsyncWorkbenchSetupVersions(EvalsResource):
             concurrency: Updates in flight at once (default 16).
             on_progress: Called after each id with a ``BulkProgress``.
             total: How many ids to expect, for progress over a generator.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Returns:
             ``BulkResult`` with ``succeeded`` (version id -> the version changed) and
@@ -429,6 +463,8 @@ class AsyncWorkbenchSetups(EvalsResource):
             starting_after: Return setups after this setup id.
             ending_before: Return setups before this setup id (exclusive with
                 ``starting_after``).
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             InvalidRequestError: ``limit`` out of range, or both cursors given.
@@ -456,6 +492,8 @@ class AsyncWorkbenchSetups(EvalsResource):
         Args:
             limit: Page size per request, 1 to 100.
             starting_after: Start after this setup id.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             InvalidRequestError: ``limit`` outside 1..100.
@@ -482,6 +520,8 @@ class AsyncWorkbenchSetups(EvalsResource):
         Args:
             name: 1 to 200 characters, not only whitespace.
             description: A description, or ``None`` for none.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             InvalidRequestError: ``name`` is empty, only whitespace or longer than
@@ -502,6 +542,11 @@ class AsyncWorkbenchSetups(EvalsResource):
         self, setup_id: str, **options: Unpack[RequestOptions]
     ) -> WorkbenchSetupWithVersion:
         """Get a workbench setup with its current (draft) version.
+
+        Args:
+            setup_id: The workbench setup's id.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             NotFoundError: The setup does not exist.
@@ -530,6 +575,8 @@ class AsyncWorkbenchSetups(EvalsResource):
             active_version_id: Point the published version at another archived
                 version (e.g. to roll back); ``None`` unpublishes the setup.
             metadata: String keys and values.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             InvalidRequestError: An argument breaks a documented limit.
@@ -554,6 +601,11 @@ class AsyncWorkbenchSetups(EvalsResource):
     async def delete(self, setup_id: str, **options: Unpack[RequestOptions]) -> None:
         """Delete a workbench setup (a soft delete; the API answers 204).
 
+        Args:
+            setup_id: The workbench setup's id.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
+
         Raises:
             NotFoundError: The setup does not exist.
             EvalsDisabledError: Evals is not enabled for the organization.
@@ -567,6 +619,11 @@ class AsyncWorkbenchSetups(EvalsResource):
 
         The draft needs at least one attached agent, each with at least one target
         level key. Not retried after an ambiguous failure (it could publish twice).
+
+        Args:
+            setup_id: The workbench setup's id.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             UnprocessableEntityError: The draft fails the publish checks.

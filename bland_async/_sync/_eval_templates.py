@@ -44,6 +44,10 @@ class EvalTemplates(SyncResource):
     def list(self, **options: Unpack[RequestOptions]) -> CursorPage[AgentTemplate]:
         """List every shipped template (one page: ``has_more`` is false).
 
+        Args:
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
+
         Raises:
             EvalsDisabledError: Evals is not enabled for the organization.
         """
@@ -51,6 +55,11 @@ class EvalTemplates(SyncResource):
 
     def get(self, template_key: str, **options: Unpack[RequestOptions]) -> AgentTemplate:
         """Get a shipped template by its key (e.g. ``"hallucination_detection"``).
+
+        Args:
+            template_key: The shipped template's key, e.g. ``"hallucination_detection"``.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             NotFoundError: ``EVAL_AGENT_TEMPLATE_NOT_FOUND``: no template has this key.
@@ -84,6 +93,8 @@ class EvalUserTemplates(SyncResource):
             starting_after: Return templates after this template id.
             ending_before: Return templates before this template id (exclusive with
                 ``starting_after``).
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             InvalidRequestError: ``limit`` out of range, or both cursors given.
@@ -109,6 +120,8 @@ class EvalUserTemplates(SyncResource):
         Args:
             limit: Page size per request, 1 to 100.
             starting_after: Start after this template id.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             InvalidRequestError: ``limit`` outside 1..100.
@@ -153,6 +166,8 @@ class EvalUserTemplates(SyncResource):
             visibility: ``"private"``, ``"org"`` or ``"public"``.
             from_agent_id: Snapshot this eval agent's content.
             from_version_id: The agent version to snapshot; needs ``from_agent_id``.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             InvalidRequestError: An argument breaks a documented limit.
@@ -177,6 +192,11 @@ class EvalUserTemplates(SyncResource):
 
     def get(self, user_template_id: str, **options: Unpack[RequestOptions]) -> UserTemplate:
         """Get a user template.
+
+        Args:
+            user_template_id: The user template's id.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             NotFoundError: The template does not exist.
@@ -210,6 +230,8 @@ class EvalUserTemplates(SyncResource):
             levels: Replaces the levels (see :meth:`create`).
             target_level_keys: The level keys that count as hitting the target.
             visibility: ``"private"``, ``"org"`` or ``"public"``.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             InvalidRequestError: An argument breaks a documented limit.
@@ -232,6 +254,11 @@ class EvalUserTemplates(SyncResource):
 
     def delete(self, user_template_id: str, **options: Unpack[RequestOptions]) -> None:
         """Delete a user template (a soft delete; the API answers 204).
+
+        Args:
+            user_template_id: The user template's id.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             NotFoundError: The template does not exist.

@@ -55,6 +55,11 @@ class PersonaVersions(SyncResource):
     ) -> builtins.list[PersonaVersion]:
         """List every version of a persona, newest ``version_number`` first (unpaginated).
 
+        Args:
+            persona_id: The persona's id.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
+
         Raises:
             PersonaNotFoundError: The persona does not exist.
         """
@@ -64,6 +69,12 @@ class PersonaVersions(SyncResource):
         self, persona_id: str, version_id: str, **options: Unpack[RequestOptions]
     ) -> PersonaVersion:
         """Get one version of a persona by its id.
+
+        Args:
+            persona_id: The persona's id.
+            version_id: The version's id.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             VersionNotFoundError: No such version; ``details`` lists the available ones.
@@ -91,6 +102,8 @@ class PersonaInbound(SyncResource):
         Args:
             persona_id: The persona.
             numbers: E.164 numbers such as ``"+14155551234"`` (at least one).
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             InvalidRequestError: A number is not E.164, or the list is empty.
@@ -104,6 +117,12 @@ class PersonaInbound(SyncResource):
         """Detach phone numbers from a persona; they lose their per-number settings.
 
         Only numbers attached to this persona are affected. Safe to retry.
+
+        Args:
+            persona_id: The persona's id.
+            numbers: E.164 numbers to detach (at least one).
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             InvalidRequestError: A number is not E.164, or the list is empty.
@@ -124,6 +143,8 @@ class PersonaInbound(SyncResource):
             persona_id: The persona the number is attached to.
             phone_number: The E.164 number (it is percent-encoded in the path).
             settings: The overrides, or ``None`` to fall back to the persona's defaults.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             NotFoundError: ``INBOUND_NOT_FOUND``: the number is not attached to this persona.
@@ -159,6 +180,8 @@ class Personas(SyncResource):
         Args:
             page: Page number, from 1 (API default 1).
             limit: Page size, 1 to 100 (API default 20).
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             InvalidRequestError: ``page`` < 1 or ``limit`` outside 1..100.
@@ -169,6 +192,11 @@ class Personas(SyncResource):
         """Iterate over every persona, fetching ``limit`` per request as iteration goes.
 
         Stops after the first page shorter than ``limit``.
+
+        Args:
+            limit: Page size per request, 1 to 100 (default 100).
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             InvalidRequestError: ``limit`` outside 1..100.
@@ -196,6 +224,21 @@ class Personas(SyncResource):
         Not retried after a failure that may have reached the server (it would create a
         duplicate); such failures raise with ``may_have_been_applied=True``.
 
+        Args:
+            name: Display name (not empty).
+            role: The persona's role, e.g. ``"Customer support"``.
+            description: A description.
+            tags: Tags (strings).
+            image_url: Profile image URL.
+            call_config: Call settings (a ``CallConfig``).
+            orchestration_prompt: The orchestration prompt.
+            personality_prompt: The behaviour (personality) prompt.
+            default_tools: Tool definitions (objects; the API does not document their schema).
+            pathway_conditions: Routing rules (``PathwayCondition``, all five fields each).
+            kb_ids: Knowledge-base ids.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
+
         Raises:
             InvalidRequestError: A field has the wrong type or ``name`` is empty.
         """
@@ -217,6 +260,11 @@ class Personas(SyncResource):
 
     def get(self, persona_id: str, **options: Unpack[RequestOptions]) -> Persona:
         """Get a persona with its production and draft versions and inbound numbers.
+
+        Args:
+            persona_id: The persona's id.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             PersonaNotFoundError: The persona does not exist.
@@ -247,6 +295,22 @@ class Personas(SyncResource):
         call, so when it is not given the persona is read first and its current name sent.
         Lists (``tags``, ``kb_ids``, ...) replace the existing ones.
 
+        Args:
+            persona_id: The persona's id.
+            name: Display name (not empty).
+            role: The persona's role, e.g. ``"Customer support"``.
+            description: A description.
+            tags: Tags (strings).
+            image_url: Profile image URL.
+            call_config: Call settings (a ``CallConfig``).
+            orchestration_prompt: The orchestration prompt.
+            personality_prompt: The behaviour (personality) prompt.
+            default_tools: Tool definitions (objects; the API does not document their schema).
+            pathway_conditions: Routing rules (``PathwayCondition``, all five fields each).
+            kb_ids: Knowledge-base ids.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
+
         Raises:
             InvalidRequestError: A field has the wrong type.
             PersonaNotFoundError: The persona does not exist.
@@ -276,6 +340,8 @@ class Personas(SyncResource):
         Args:
             persona_id: The persona.
             force: Delete even when phone numbers still use it (they are detached).
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             PersonaInUseError: Numbers use it and ``force`` is false;
@@ -313,6 +379,13 @@ class Personas(SyncResource):
         Only a refusal of the POST itself (a 429 after the transport's retries, a 4xx)
         or a failure that never reached the server has ``may_have_been_applied=False``.
         A flaky network never yields two new production versions for one call.
+
+        Args:
+            persona_id: The persona's id.
+            only_if_changed: Read the persona first and send no promotion when its draft equals
+                production (or it has no draft); see :meth:`diff`.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             NoDraftVersionError: The persona has no draft to promote.
@@ -357,6 +430,8 @@ class Personas(SyncResource):
                 release sends no promotion.
             total: How many ids to expect, for progress over an iterable without
                 ``len()`` (a generator); a sized input reports its own size.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Returns:
             ``BulkResult`` with ``succeeded`` (id -> Persona), ``failed`` (id -> error)
@@ -395,6 +470,16 @@ class Personas(SyncResource):
         ``only_if_changed`` has ``skipped=True``. Work starts on the first iteration;
         dropping the iterator cancels the promotions still in flight.
 
+        Args:
+            ids: As in :meth:`promote_many`.
+            concurrency: As in :meth:`promote_many`.
+            on_progress: As in :meth:`promote_many`.
+            only_if_changed: Read the persona first and send no promotion when its draft equals
+                production (or it has no draft); see :meth:`diff`.
+            total: As in :meth:`promote_many`.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
+
         Raises:
             InvalidRequestError: ``concurrency`` < 1, ``total`` < 0, or ``ids`` is a
                 single string.
@@ -419,6 +504,11 @@ class Personas(SyncResource):
         ``kb_ids``, ``call_config`` and ``default_tools``. They compare by value (a list
         or object whole; ``None`` equals a missing value).
 
+        Args:
+            persona_id: The persona's id.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
+
         Returns:
             ``PersonaDiff``: ``changed`` tells whether promoting would change
             production; ``changes`` maps each differing field to a ``FieldChange``
@@ -435,6 +525,11 @@ class Personas(SyncResource):
         Reads the persona (P3), then updates it (P4) with production's configuration
         fields and the persona's current ``name``; production is not touched. Afterwards
         :meth:`diff` shows no changes. Safe to retry (an update is idempotent).
+
+        Args:
+            persona_id: The persona's id.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Returns:
             The updated persona.
@@ -460,6 +555,8 @@ class Personas(SyncResource):
         Args:
             persona_id: The persona.
             version_id: The version (usually an archived one) to return to.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Returns:
             The persona, whose production version has the target's configuration and a

@@ -63,6 +63,8 @@ class WorkbenchSetupVersions(SyncResource):
             starting_after: Return versions after this version id.
             ending_before: Return versions before this version id (exclusive with
                 ``starting_after``).
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             InvalidRequestError: ``limit`` out of range, or both cursors given.
@@ -87,6 +89,13 @@ class WorkbenchSetupVersions(SyncResource):
         **options: Unpack[RequestOptions],
     ) -> SyncPager[WorkbenchSetupVersionListItem]:
         """Iterate over every version of a setup, one page request at a time.
+
+        Args:
+            setup_id: The workbench setup's id.
+            limit: Page size per request, 1 to 100.
+            starting_after: Start after this version id.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             InvalidRequestError: ``limit`` outside 1..100.
@@ -116,6 +125,8 @@ class WorkbenchSetupVersions(SyncResource):
                 version's name).
             description: A description, or ``None`` for none.
             from_version_id: The version to copy (default: the current draft).
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             InvalidRequestError: ``name`` is empty, only whitespace or longer than
@@ -136,6 +147,12 @@ class WorkbenchSetupVersions(SyncResource):
         self, setup_id: str, version_id: str, **options: Unpack[RequestOptions]
     ) -> WorkbenchSetupVersion:
         """Get one version of a workbench setup.
+
+        Args:
+            setup_id: The workbench setup's id.
+            version_id: The setup version's id.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             NotFoundError: The setup or version does not exist.
@@ -171,6 +188,8 @@ class WorkbenchSetupVersions(SyncResource):
             run_mode: ``"text"``, ``"audio"`` or ``"full"``.
             default_test_config_id: ``None`` clears it.
             default_call_ids: Replaces the list; at most 5000 call ids.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             InvalidRequestError: An argument breaks a documented limit.
@@ -217,6 +236,19 @@ class WorkbenchSetupVersions(SyncResource):
         The fork is a create: after a failure that may have reached the server it is
         not resent (that could leave two forks) and the error has
         ``may_have_been_applied=True``.
+
+        Args:
+            setup_id: The workbench setup's id.
+            version_id: The setup version's id.
+            name: As in :meth:`update`.
+            description: As in :meth:`update`.
+            attached_agents: As in :meth:`update`.
+            pass_threshold_pct: As in :meth:`update`.
+            run_mode: As in :meth:`update`.
+            default_test_config_id: As in :meth:`update`.
+            default_call_ids: As in :meth:`update`.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Returns:
             The version edited: ``version_id`` itself, or the new fork.
@@ -282,6 +314,8 @@ class WorkbenchSetupVersions(SyncResource):
             concurrency: Updates in flight at once (default 16).
             on_progress: Called after each id with a ``BulkProgress``.
             total: How many ids to expect, for progress over a generator.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Returns:
             ``BulkResult`` with ``succeeded`` (version id -> the version changed) and
@@ -337,6 +371,8 @@ class WorkbenchSetups(SyncResource):
             starting_after: Return setups after this setup id.
             ending_before: Return setups before this setup id (exclusive with
                 ``starting_after``).
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             InvalidRequestError: ``limit`` out of range, or both cursors given.
@@ -362,6 +398,8 @@ class WorkbenchSetups(SyncResource):
         Args:
             limit: Page size per request, 1 to 100.
             starting_after: Start after this setup id.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             InvalidRequestError: ``limit`` outside 1..100.
@@ -386,6 +424,8 @@ class WorkbenchSetups(SyncResource):
         Args:
             name: 1 to 200 characters, not only whitespace.
             description: A description, or ``None`` for none.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             InvalidRequestError: ``name`` is empty, only whitespace or longer than
@@ -396,6 +436,11 @@ class WorkbenchSetups(SyncResource):
 
     def get(self, setup_id: str, **options: Unpack[RequestOptions]) -> WorkbenchSetupWithVersion:
         """Get a workbench setup with its current (draft) version.
+
+        Args:
+            setup_id: The workbench setup's id.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             NotFoundError: The setup does not exist.
@@ -422,6 +467,8 @@ class WorkbenchSetups(SyncResource):
             active_version_id: Point the published version at another archived
                 version (e.g. to roll back); ``None`` unpublishes the setup.
             metadata: String keys and values.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             InvalidRequestError: An argument breaks a documented limit.
@@ -441,6 +488,11 @@ class WorkbenchSetups(SyncResource):
     def delete(self, setup_id: str, **options: Unpack[RequestOptions]) -> None:
         """Delete a workbench setup (a soft delete; the API answers 204).
 
+        Args:
+            setup_id: The workbench setup's id.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
+
         Raises:
             NotFoundError: The setup does not exist.
             EvalsDisabledError: Evals is not enabled for the organization.
@@ -454,6 +506,11 @@ class WorkbenchSetups(SyncResource):
 
         The draft needs at least one attached agent, each with at least one target
         level key. Not retried after an ambiguous failure (it could publish twice).
+
+        Args:
+            setup_id: The workbench setup's id.
+            **options: Per-call options: ``timeout``, ``max_retries``, ``extra_headers``,
+                ``extra_query``, ``extra_body`` (see ``RequestOptions``).
 
         Raises:
             UnprocessableEntityError: The draft fails the publish checks.
