@@ -9,21 +9,9 @@ import re
 import pytest
 
 from bland_async import AsyncBlandClient, AsyncPersonas, BlandClient
+from tests.client._tree import resource_tree
 
 _ENTRY = re.compile(r"^    (\*{0,2}\w+)( \([^)]*\))?:", re.MULTILINE)
-
-
-def _resources(obj: object, path: str) -> dict[str, object]:
-    found: dict[str, object] = {}
-    names = set(getattr(obj, "__dict__", {}))
-    for klass in type(obj).__mro__:
-        names.update(klass.__dict__.get("__slots__", ()))
-    for name in sorted(n for n in names if not n.startswith("_")):
-        value = getattr(obj, name, None)
-        if type(value).__module__.startswith(("bland_async._resources", "bland_async._sync.")):
-            found[f"{path}.{name}"] = value
-            found.update(_resources(value, f"{path}.{name}"))
-    return found
 
 
 def _undocumented(resource: object, where: str) -> list[str]:
@@ -46,7 +34,7 @@ def _undocumented(resource: object, where: str) -> list[str]:
 def test_every_argument_of_every_method_is_documented(client_class: type) -> None:
     client = client_class(api_key="k", base_url="http://127.0.0.1:9")
     try:
-        tree = _resources(client, "client")
+        tree = resource_tree(client)
         assert len(tree) == 11
         problems = [p for where, res in tree.items() for p in _undocumented(res, where)]
     finally:

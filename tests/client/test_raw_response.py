@@ -12,6 +12,7 @@ from bland_async import NotFoundError, RawResponse
 from bland_async._sync._raw import RawAsyncBlandClient
 from bland_async.models import Persona
 from bland_async.testing import Fault
+from tests.client._tree import resource_tree
 
 if TYPE_CHECKING:
     from bland_async import AsyncBlandClient
@@ -88,27 +89,14 @@ def _async_methods(obj: object) -> set[str]:
     }
 
 
-def _resources(obj: object, prefix: str = "") -> dict[str, object]:
-    found: dict[str, object] = {}
-    names = set(getattr(obj, "__dict__", {}))
-    for klass in type(obj).__mro__:
-        names.update(klass.__dict__.get("__slots__", ()))
-    for name in sorted(n for n in names if not n.startswith("_")):
-        value = getattr(obj, name, None)
-        if type(value).__module__.startswith("bland_async._resources"):
-            found[prefix + name] = value
-            found.update(_resources(value, prefix + name + "."))
-    return found
-
-
 async def test_every_awaitable_method_has_a_raw_twin(bland: AsyncBlandClient) -> None:
     raw = bland.with_raw_response
     assert isinstance(raw, RawAsyncBlandClient)
-    tree = _resources(bland)
+    tree = resource_tree(bland)
     assert len(tree) == 11
     for path, resource in tree.items():
         view: object = raw
-        for part in path.split("."):
+        for part in path.split(".")[1:]:
             view = getattr(view, part)
         for name in _async_methods(resource):
             assert callable(getattr(view, name)), f"{path}.{name}"

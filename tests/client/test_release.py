@@ -14,6 +14,7 @@ from bland_async import (
     VersionNotFoundError,
 )
 from bland_async.models import FieldChange, PersonaDiff
+from bland_async.models._release import CONFIG_FIELDS
 from bland_async.testing import Fault
 
 if TYPE_CHECKING:
@@ -36,17 +37,7 @@ def _promote_posts(fake: FakeBland) -> int:
 def _config(fake: FakeBland, version_id: str) -> dict[str, Any]:
     """A version's configuration as the fake stores it."""
     version = fake.state.persona_versions[version_id]
-    return {
-        key: version[key]
-        for key in (
-            "orchestration_prompt",
-            "personality_prompt",
-            "pathway_conditions",
-            "kb_ids",
-            "call_config",
-            "default_tools",
-        )
-    }
+    return {key: version[key] for key in CONFIG_FIELDS}
 
 
 def _live(fake: FakeBland, persona_id: str) -> dict[str, Any]:

@@ -21,11 +21,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.fixtures.standalone import standalone_fake
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
 README = Path(__file__).resolve().parents[2] / "README.md"
-PREFIX = "Fake Bland API listening on "
 _FENCE = re.compile(r"^```(\w+)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
 
 
@@ -45,20 +46,8 @@ SHELL = [(line, code) for line, code in _blocks("sh") if "bland-async personas" 
 @pytest.fixture
 def seeded_fake() -> Iterator[str]:
     """A standalone fake with the demo data, on a free port; yields its URL."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bland_async.testing", "--port", "0", "--seed-demo"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        assert line.startswith(PREFIX), line
-        yield line[len(PREFIX) :].strip()
-    finally:
-        proc.terminate()
-        proc.communicate(timeout=20)
+    with standalone_fake("--seed-demo") as url:
+        yield url
 
 
 def _env(url: str) -> dict[str, str]:
@@ -70,6 +59,15 @@ def _env(url: str) -> dict[str, str]:
         PATH=bin_dir + os.pathsep + env.get("PATH", ""),
     )
     return env
+
+
+def _run(command: list[str], line: int, url: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run one block's ``command`` as a reader would; it must succeed."""
+    result = subprocess.run(
+        command, capture_output=True, text=True, timeout=120, env=_env(url), cwd=cwd, check=False
+    )
+    assert result.returncode == 0, f"README.md:{line}\n{result.stdout}\n{result.stderr}"
+    return result
 
 
 def test_the_readme_has_the_blocks_this_runner_expects() -> None:
@@ -84,16 +82,7 @@ def test_the_readme_has_the_blocks_this_runner_expects() -> None:
 def test_python_block_runs(line: int, code: str, seeded_fake: str, tmp_path: Path) -> None:
     script = tmp_path / f"readme_{line}.py"
     script.write_text(code, encoding="utf-8")
-    result = subprocess.run(
-        [sys.executable, str(script)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=_env(seeded_fake),
-        cwd=tmp_path,
-        check=False,
-    )
-    assert result.returncode == 0, f"README.md:{line}\n{result.stdout}\n{result.stderr}"
+    result = _run([sys.executable, str(script)], line, seeded_fake, tmp_path)
     assert "Traceback" not in result.stderr
 
 
@@ -105,16 +94,7 @@ def test_shell_walkthrough_runs(line: int, code: str, seeded_fake: str, tmp_path
         if not text.startswith(("bland-async fake", "export BLAND_"))
     ]
     script = "set -euo pipefail\n" + "\n".join(kept) + "\n"
-    result = subprocess.run(
-        ["bash", "-c", script],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=_env(seeded_fake),
-        cwd=tmp_path,
-        check=False,
-    )
-    assert result.returncode == 0, f"README.md:{line}\n{result.stdout}\n{result.stderr}"
+    result = _run(["bash", "-c", script], line, seeded_fake, tmp_path)
     release = [json.loads(text) for text in (tmp_path / "release.jsonl").read_text().splitlines()]
     assert sorted(r["outcome"] for r in release) == ["promoted", "skipped", "skipped"]
     printed = [json.loads(t) for t in result.stdout.splitlines() if t.startswith("{")]

@@ -9,38 +9,23 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import pickle
-import subprocess
-import sys
 from concurrent.futures import ProcessPoolExecutor
 from typing import TYPE_CHECKING
 
 import pytest
 
 from bland_async import AsyncBlandClient, BlandClient, RetryPolicy, Timeout
+from tests.fixtures.standalone import standalone_fake
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-PREFIX = "Fake Bland API listening on "
-
 
 @pytest.fixture(scope="module")
-def standalone_fake() -> Iterator[str]:
-    """The standalone fake on a free port; yields its URL."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bland_async.testing", "--port", "0", "--api-key", "test-key"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        assert line.startswith(PREFIX), line + (proc.stderr.read() if proc.stderr else "")
-        yield line[len(PREFIX) :].strip()
-    finally:
-        proc.terminate()
-        proc.communicate(timeout=10)
+def fake_url() -> Iterator[str]:
+    """The standalone fake on a free port (shared by this module's tests); its URL."""
+    with standalone_fake("--api-key", "test-key") as url:
+        yield url
 
 
 def _sync_worker(client: BlandClient, persona_id: str) -> int:
@@ -71,11 +56,9 @@ def _seed(url: str, count: int) -> list[str]:
 @pytest.mark.parametrize("method", ["spawn", "fork"])
 @pytest.mark.parametrize("kind", ["sync", "async"])
 @pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
-def test_clients_promote_from_worker_processes(
-    standalone_fake: str, method: str, kind: str
-) -> None:
-    ids = _seed(standalone_fake, 6)
-    options = {"api_key": "test-key", "base_url": standalone_fake, "max_retries": 4}
+def test_clients_promote_from_worker_processes(fake_url: str, method: str, kind: str) -> None:
+    ids = _seed(fake_url, 6)
+    options = {"api_key": "test-key", "base_url": fake_url, "max_retries": 4}
     client: BlandClient | AsyncBlandClient
     client = BlandClient(**options) if kind == "sync" else AsyncBlandClient(**options)  # type: ignore[arg-type]
     worker = _sync_worker if kind == "sync" else _async_worker
@@ -87,7 +70,7 @@ def test_clients_promote_from_worker_processes(
         if isinstance(client, BlandClient):
             client.close()
     assert numbers == [3] * len(ids)  # create makes v1 and the draft v2; promote makes v3
-    with BlandClient(api_key="test-key", base_url=standalone_fake) as bland:
+    with BlandClient(api_key="test-key", base_url=fake_url) as bland:
         for persona_id in ids:
             versions = bland.personas.versions.list(persona_id)
             production = [v for v in versions if v.version_type == "production"]
