@@ -7,16 +7,10 @@ from typing import TYPE_CHECKING, Final, Literal, Unpack, get_args
 
 from bland_async._converter import drop_unset
 from bland_async._errors import InvalidRequestError
-from bland_async._resources._evals_base import (
-    EvalsResource,
-    cursor_iterate,
-    cursor_params,
-    fork_body,
-    versioned_update_body,
-)
+from bland_async._resources import _versioned as versioned
+from bland_async._resources._evals_base import EvalsResource, checked_items, cursor_iterate
 from bland_async._types import UNSET, Unset
 from bland_async._validation import (
-    check_instance,
     check_name,
     check_number_range,
     check_one_of,
@@ -40,11 +34,8 @@ if TYPE_CHECKING:
 
 __all__ = ["AsyncEvalAgentVersions", "AsyncEvalAgents", "check_levels", "check_target_level_keys"]
 
-_AGENTS: Final = "/v1/evals/agents"
-_AGENT: Final = "/v1/evals/agents/{eval_agent_id}"
-_PUBLISH: Final = "/v1/evals/agents/{eval_agent_id}/publications"
-_VERSIONS: Final = "/v1/evals/agents/{eval_agent_id}/versions"
-_VERSION: Final = "/v1/evals/agents/{eval_agent_id}/versions/{version_id}"
+#: The agent routes: ``/v1/evals/agents``, ``.../{eval_agent_id}`` and so on.
+_ROUTES: Final = versioned.Routes("/v1/evals/agents", "eval_agent_id")
 #: What an agent grades (the values of ``models.Modality``).
 ModalityValue = Literal["text", "audio"]
 MODALITIES: Final = get_args(ModalityValue)
@@ -57,14 +48,8 @@ def check_levels(levels: object, *, max_items: int | None = None) -> None:
     """A list of :class:`Level`: keys 1-64 and unique, labels 1-80, prompt, color enum."""
     if isinstance(levels, Unset):
         return
-    if isinstance(levels, str) or not isinstance(levels, Sequence):
-        raise InvalidRequestError("levels must be a list of Level")
-    if max_items is not None and len(levels) > max_items:
-        raise InvalidRequestError(f"levels takes at most {max_items} levels, got {len(levels)}")
     seen: set[str] = set()
-    for i, level in enumerate(levels):
-        where = f"levels[{i}]"
-        check_instance(where, level, Level)
+    for where, level in checked_items("levels", levels, Level, noun="levels", max_items=max_items):
         check_str(f"{where}.level_key", level.level_key, min_len=1, max_len=64)
         check_str(f"{where}.label", level.label, min_len=1, max_len=80)
         check_str(f"{where}.prompt_md", level.prompt_md, min_len=1)
@@ -129,14 +114,13 @@ class AsyncEvalAgentVersions(EvalsResource):
             NotFoundError: The agent does not exist.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        return await self._call(
-            "GET",
-            _VERSIONS,
+        return await self._list_page(
+            _ROUTES.versions,
             CursorPage[EvalAgentVersionListItem],
-            path={"eval_agent_id": eval_agent_id},
-            params=cursor_params(
-                limit=limit, starting_after=starting_after, ending_before=ending_before
-            ),
+            path=_ROUTES.path(eval_agent_id),
+            limit=limit,
+            starting_after=starting_after,
+            ending_before=ending_before,
             options=options,
         )
 
@@ -195,13 +179,14 @@ class AsyncEvalAgentVersions(EvalsResource):
             NotFoundError: The agent or source version does not exist.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        body = fork_body(name=name, description=description, from_version_id=from_version_id)
-        return await self._call(
-            "POST",
-            _VERSIONS,
+        return await versioned.fork_version(
+            self,
+            _ROUTES,
             EvalAgentVersion,
-            path={"eval_agent_id": eval_agent_id},
-            json=body,
+            eval_agent_id,
+            name=name,
+            description=description,
+            from_version_id=from_version_id,
             options=options,
         )
 
@@ -220,12 +205,8 @@ class AsyncEvalAgentVersions(EvalsResource):
             NotFoundError: ``EVAL_AGENT_VERSION_NOT_FOUND``: no such version of this agent.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        return await self._call(
-            "GET",
-            _VERSION,
-            EvalAgentVersion,
-            path={"eval_agent_id": eval_agent_id, "version_id": version_id},
-            options=options,
+        return await versioned.get_version(
+            self, _ROUTES, EvalAgentVersion, eval_agent_id, version_id, options=options
         )
 
     async def update(
@@ -278,24 +259,20 @@ class AsyncEvalAgentVersions(EvalsResource):
         check_levels(levels, max_items=MAX_AGENT_LEVELS)
         check_target_level_keys(target_level_keys, levels)
         check_number_range("weight", weight, 0, 100)
-        return await self._call(
-            "PATCH",
-            _VERSION,
-            EvalAgentVersion,
-            path={"eval_agent_id": eval_agent_id, "version_id": version_id},
-            json=drop_unset(
-                {
-                    "name": name,
-                    "description": description,
-                    "modality": modality,
-                    "system_prompt_md": system_prompt_md,
-                    "prompt_md": prompt_md,
-                    "levels": levels,
-                    "target_level_keys": target_level_keys,
-                    "weight": weight,
-                }
-            ),
-            options=options,
+        body = drop_unset(
+            {
+                "name": name,
+                "description": description,
+                "modality": modality,
+                "system_prompt_md": system_prompt_md,
+                "prompt_md": prompt_md,
+                "levels": levels,
+                "target_level_keys": target_level_keys,
+                "weight": weight,
+            }
+        )
+        return await versioned.update_version(
+            self, _ROUTES, EvalAgentVersion, eval_agent_id, version_id, body=body, options=options
         )
 
 
@@ -330,13 +307,12 @@ class AsyncEvalAgents(EvalsResource):
             InvalidRequestError: ``limit`` out of range, or both cursors given.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        return await self._call(
-            "GET",
-            _AGENTS,
+        return await self._list_page(
+            _ROUTES.collection,
             CursorPage[EvalAgentListItem],
-            params=cursor_params(
-                limit=limit, starting_after=starting_after, ending_before=ending_before
-            ),
+            limit=limit,
+            starting_after=starting_after,
+            ending_before=ending_before,
             options=options,
         )
 
@@ -402,7 +378,7 @@ class AsyncEvalAgents(EvalsResource):
         check_one_of("modality", modality, MODALITIES)
         return await self._call(
             "POST",
-            _AGENTS,
+            _ROUTES.collection,
             EvalAgentWithVersion,
             json=drop_unset(
                 {
@@ -430,12 +406,8 @@ class AsyncEvalAgents(EvalsResource):
             NotFoundError: The agent does not exist.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        return await self._call(
-            "GET",
-            _AGENT,
-            EvalAgentWithVersion,
-            path={"eval_agent_id": eval_agent_id},
-            options=options,
+        return await versioned.get_object(
+            self, _ROUTES, EvalAgentWithVersion, eval_agent_id, options
         )
 
     async def update(
@@ -465,18 +437,15 @@ class AsyncEvalAgents(EvalsResource):
             NotFoundError: The agent does not exist.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        body = versioned_update_body(
+        return await versioned.update_object(
+            self,
+            _ROUTES,
+            EvalAgentWithVersion,
+            eval_agent_id,
             name=name,
             description=description,
             active_version_id=active_version_id,
             metadata=metadata,
-        )
-        return await self._call(
-            "PATCH",
-            _AGENT,
-            EvalAgentWithVersion,
-            path={"eval_agent_id": eval_agent_id},
-            json=body,
             options=options,
         )
 
@@ -492,7 +461,7 @@ class AsyncEvalAgents(EvalsResource):
             NotFoundError: The agent does not exist.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        await self._raw("DELETE", _AGENT, path={"eval_agent_id": eval_agent_id}, options=options)
+        await versioned.delete_object(self, _ROUTES, eval_agent_id, options)
 
     async def publish(
         self, eval_agent_id: str, **options: Unpack[RequestOptions]
@@ -513,10 +482,6 @@ class AsyncEvalAgents(EvalsResource):
             NotFoundError: The agent does not exist.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        return await self._call(
-            "POST",
-            _PUBLISH,
-            EvalAgentPublishResult,
-            path={"eval_agent_id": eval_agent_id},
-            options=options,
+        return await versioned.publish(
+            self, _ROUTES, EvalAgentPublishResult, eval_agent_id, options
         )

@@ -5,14 +5,13 @@ The run body's documented rules are checked here, before anything is sent.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any, Final, Literal, get_args
+from typing import TYPE_CHECKING, Any, Final, Literal, get_args
 
 from bland_async._converter import drop_unset
 from bland_async._errors import InvalidRequestError
+from bland_async._resources._evals_base import checked_items
 from bland_async._types import Unset
 from bland_async._validation import (
-    check_instance,
     check_number_range,
     check_one_of,
     check_str,
@@ -20,6 +19,9 @@ from bland_async._validation import (
     check_string_map,
 )
 from bland_async.models._common import AttachedAgent
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
 
 __all__ = [
     "MAX_RUN_AGENTS",
@@ -47,15 +49,15 @@ def check_run_agents(agents: object) -> None:
     """A run's roster: at most 50 agents; only ``eval_agent_id`` is required on each."""
     if isinstance(agents, Unset):
         return
-    if isinstance(agents, str) or not isinstance(agents, Sequence):
-        raise InvalidRequestError("attached_agents must be a list of AttachedAgent")
-    if len(agents) > MAX_RUN_AGENTS:
-        raise InvalidRequestError(
-            f"attached_agents takes at most {MAX_RUN_AGENTS} agents on a run, got {len(agents)}"
-        )
-    for i, agent in enumerate(agents):
-        where = f"attached_agents[{i}]"
-        check_instance(where, agent, AttachedAgent)
+    roster = checked_items(
+        "attached_agents",
+        agents,
+        AttachedAgent,
+        noun="agents",
+        max_items=MAX_RUN_AGENTS,
+        scope=" on a run",
+    )
+    for where, agent in roster:
         check_str(f"{where}.eval_agent_id", agent.eval_agent_id, min_len=1)
         check_str(
             f"{where}.eval_agent_version_id", agent.eval_agent_version_id, min_len=1, nullable=True

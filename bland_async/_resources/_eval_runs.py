@@ -486,14 +486,13 @@ class AsyncEvalRuns(EvalsResource):
             NotFoundError: The run does not exist.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        return await self._call(
-            "GET",
+        return await self._list_page(
             _AGENT_RESULTS,
             CursorPage[AgentResult],
             path={"run_id": run_id},
-            params=cursor_params(
-                limit=limit, starting_after=starting_after, ending_before=ending_before
-            ),
+            limit=limit,
+            starting_after=starting_after,
+            ending_before=ending_before,
             options=options,
         )
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Final, Literal, Unpack, get_args
 from bland_async._converter import drop_unset
 from bland_async._errors import InvalidRequestError
 from bland_async._resources._eval_agents import MODALITIES, ModalityValue, check_levels
-from bland_async._resources._evals_base import EvalsResource, cursor_iterate, cursor_params
+from bland_async._resources._evals_base import EvalsResource, cursor_iterate
 from bland_async._types import UNSET, Unset
 from bland_async._validation import check_one_of, check_str, check_str_list
 from bland_async.models._common import CursorPage
@@ -111,13 +111,12 @@ class AsyncEvalUserTemplates(EvalsResource):
             InvalidRequestError: ``limit`` out of range, or both cursors given.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        return await self._call(
-            "GET",
+        return await self._list_page(
             _USER_TEMPLATES,
             CursorPage[UserTemplateListItem],
-            params=cursor_params(
-                limit=limit, starting_after=starting_after, ending_before=ending_before
-            ),
+            limit=limit,
+            starting_after=starting_after,
+            ending_before=ending_before,
             options=options,
         )
 

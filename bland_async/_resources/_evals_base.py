@@ -7,38 +7,37 @@ otherwise the original :class:`NotFoundError` propagates. Nothing is cached: the
 can flip at any time.
 
 Also the request-building shared by the Evals resources: the query and pager of a cursor
-list (``cursor_params``/``cursor_iterate``) and the version fork and update bodies that eval
-agents and workbench setups have in common.
+list (``cursor_params``/``cursor_iterate``) and the check of a list argument of models
+(``checked_items``: rosters and levels).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Final, TypeVar
 
-from bland_async._converter import drop_unset
-from bland_async._errors import BlandError, EvalsDisabledError, NotFoundError
+from bland_async._errors import BlandError, EvalsDisabledError, InvalidRequestError, NotFoundError
 from bland_async._logging import logger
 from bland_async._options import check_request_options
 from bland_async._pagination import AsyncPager, cursor_pager
 from bland_async._resources._base import Resource, page_params
 from bland_async._types import UNSET, Unset
-from bland_async._validation import check_name, check_page_params, check_str, check_string_map
+from bland_async._validation import check_instance, check_page_params
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Mapping
+    from collections.abc import Awaitable, Callable, Iterator, Mapping
 
     from bland_async._options import RequestOptions
-    from bland_async._transport import ApiResponse, Transport
+    from bland_async._transport import Transport
     from bland_async.models._common import CursorPage
 
 __all__ = [
     "STATUS_ROUTE",
     "EvalsResource",
+    "checked_items",
     "cursor_iterate",
     "cursor_params",
     "evals_disabled_reason",
-    "fork_body",
-    "versioned_update_body",
 ]
 
 STATUS_ROUTE: Final = "/v1/evals/status"
@@ -52,46 +51,43 @@ class EvalsResource(Resource):
 
     __slots__ = ()
 
-    async def _raw(
+    async def _list_page(
         self,
-        method: str,
         route: str,
+        cls: type[_T],
         *,
         path: Mapping[str, str] | None = None,
-        params: Mapping[str, object] | None = None,
-        json: object = None,
-        idempotent: bool | None = None,
-        options: RequestOptions | None = None,
-    ) -> ApiResponse:
-        try:
-            return await super()._raw(
-                method,
-                route,
-                path=path,
-                params=params,
-                json=json,
-                idempotent=idempotent,
-                options=options,
-            )
-        except NotFoundError as exc:
-            disabled, reason = await evals_disabled_reason(self._transport)
-            if not disabled:
-                raise
-            message = "Evals is not enabled for this organization"
-            if reason:
-                message = f"{message}: {reason}"
-            raise EvalsDisabledError(
-                message,
-                reason=reason,
-                status=exc.status,
-                code=exc.code,
-                details=exc.details,
-                request_id=exc.request_id,
-                headers=exc.headers,
-                body=exc.body,
-                method=exc.method,
-                route=exc.route,
-            ) from exc
+        limit: object,
+        starting_after: object,
+        ending_before: object,
+        options: RequestOptions,
+    ) -> _T:
+        """Get one page of a cursor list (its page parameters are checked first)."""
+        params = cursor_params(
+            limit=limit, starting_after=starting_after, ending_before=ending_before
+        )
+        return await self._call("GET", route, cls, path=path, params=params, options=options)
+
+    async def _explain_not_found(self, exc: NotFoundError) -> BlandError | None:
+        """:class:`EvalsDisabledError` when the status endpoint says Evals is off."""
+        disabled, reason = await evals_disabled_reason(self._transport)
+        if not disabled:
+            return None
+        message = "Evals is not enabled for this organization"
+        if reason:
+            message = f"{message}: {reason}"
+        return EvalsDisabledError(
+            message,
+            reason=reason,
+            status=exc.status,
+            code=exc.code,
+            details=exc.details,
+            request_id=exc.request_id,
+            headers=exc.headers,
+            body=exc.body,
+            method=exc.method,
+            route=exc.route,
+        )
 
 
 async def evals_disabled_reason(transport: Transport) -> tuple[bool, str | None]:
@@ -154,32 +150,32 @@ def cursor_iterate(
     return cursor_pager(fetch, starting_after=starting_after)
 
 
-# Eval agents and workbench setups are versioned alike: the same fork and update bodies.
+def checked_items(
+    name: str,
+    value: object,
+    cls: type[_T],
+    *,
+    noun: str,
+    max_items: int | None = None,
+    scope: str = "",
+) -> Iterator[tuple[str, _T]]:
+    """Check that ``value`` is a list of at most ``max_items`` ``cls``; yield its items.
 
+    Each item comes with its place (``levels[0]``) once it is checked to be a ``cls``, so
+    the caller checks its fields before the next item is looked at. ``noun`` and ``scope``
+    word the too-long message: ``levels takes at most 5 levels, got 6``.
 
-def fork_body(*, name: object, description: object, from_version_id: object) -> dict[str, Any]:
-    """Check and build the body that forks a new version from an existing one."""
-    check_name(name)
-    check_str("description", description, nullable=True)
-    check_str("from_version_id", from_version_id, min_len=1)
-    return drop_unset(
-        {"name": name, "description": description, "from_version_id": from_version_id}
-    )
-
-
-def versioned_update_body(
-    *, name: object, description: object, active_version_id: object, metadata: object
-) -> dict[str, Any]:
-    """Check and build the body that updates an agent's or a setup's own fields."""
-    check_name(name)
-    check_str("description", description, nullable=True)
-    check_str("active_version_id", active_version_id, min_len=1, nullable=True)
-    check_string_map("metadata", metadata)
-    return drop_unset(
-        {
-            "name": name,
-            "description": description,
-            "active_version_id": active_version_id,
-            "metadata": metadata,
-        }
-    )
+    Raises:
+        InvalidRequestError: ``value`` is not a list (a string is not), is too long, or
+            holds something other than a ``cls``.
+    """
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        raise InvalidRequestError(f"{name} must be a list of {cls.__name__}")
+    if max_items is not None and len(value) > max_items:
+        raise InvalidRequestError(
+            f"{name} takes at most {max_items} {noun}{scope}, got {len(value)}"
+        )
+    for i, item in enumerate(value):
+        where = f"{name}[{i}]"
+        check_instance(where, item, cls)
+        yield where, item

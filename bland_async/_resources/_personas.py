@@ -133,16 +133,7 @@ class AsyncPersonaInbound(Resource):
             InvalidRequestError: A number is not E.164, or the list is empty.
             BadRequestError: ``INVALID_INBOUND_NUMBERS``: a number is not the account's.
         """
-        check_e164("numbers", numbers)
-        return await self._call(
-            "POST",
-            _ATTACH,
-            PersonaInboundNumbers,
-            path={"persona_id": persona_id},
-            json={"inbound_numbers": list(numbers)},
-            idempotent=True,
-            options=options,
-        )
+        return await self._send_numbers(_ATTACH, persona_id, numbers, options)
 
     async def detach(
         self, persona_id: str, numbers: Sequence[str], **options: Unpack[RequestOptions]
@@ -161,10 +152,16 @@ class AsyncPersonaInbound(Resource):
             InvalidRequestError: A number is not E.164, or the list is empty.
             PersonaNotFoundError: The persona does not exist.
         """
+        return await self._send_numbers(_DETACH, persona_id, numbers, options)
+
+    async def _send_numbers(
+        self, route: str, persona_id: str, numbers: Sequence[str], options: RequestOptions
+    ) -> PersonaInboundNumbers:
+        """Check and POST an attach or detach (safe to retry: the same set comes out)."""
         check_e164("numbers", numbers)
         return await self._call(
             "POST",
-            _DETACH,
+            route,
             PersonaInboundNumbers,
             path={"persona_id": persona_id},
             json={"inbound_numbers": list(numbers)},

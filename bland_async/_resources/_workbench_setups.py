@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Final, Unpack
 
 from bland_async._bulk import BulkProgress, BulkResult, run_bulk
 from bland_async._converter import drop_unset
 from bland_async._errors import InvalidRequestError, VersionNotEditableError
 from bland_async._options import RequestOptions, check_request_options
+from bland_async._resources import _versioned as versioned
 from bland_async._resources._eval_run_body import RUN_MODES, RunModeValue
-from bland_async._resources._evals_base import (
-    EvalsResource,
-    cursor_iterate,
-    cursor_params,
-    fork_body,
-    versioned_update_body,
-)
+from bland_async._resources._evals_base import EvalsResource, checked_items, cursor_iterate
 from bland_async._types import UNSET, Unset
 from bland_async._validation import (
     check_instance,
@@ -37,16 +31,15 @@ from bland_async.models._workbench import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
+
     from bland_async._pagination import AsyncPager
     from bland_async._transport import Transport
 
 __all__ = ["AsyncWorkbenchSetupVersions", "AsyncWorkbenchSetups"]
 
-_SETUPS: Final = "/v1/evals/workbench-setups"
-_SETUP: Final = "/v1/evals/workbench-setups/{setup_id}"
-_PUBLISH: Final = "/v1/evals/workbench-setups/{setup_id}/publications"
-_VERSIONS: Final = "/v1/evals/workbench-setups/{setup_id}/versions"
-_VERSION: Final = "/v1/evals/workbench-setups/{setup_id}/versions/{version_id}"
+#: The setup routes: ``/v1/evals/workbench-setups``, ``.../{setup_id}`` and so on.
+_ROUTES: Final = versioned.Routes("/v1/evals/workbench-setups", "setup_id")
 MAX_SETUP_AGENTS: Final = 20
 MAX_CALL_IDS: Final = 5000
 
@@ -81,14 +74,13 @@ class AsyncWorkbenchSetupVersions(EvalsResource):
             NotFoundError: The setup does not exist.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        return await self._call(
-            "GET",
-            _VERSIONS,
+        return await self._list_page(
+            _ROUTES.versions,
             CursorPage[WorkbenchSetupVersionListItem],
-            path={"setup_id": setup_id},
-            params=cursor_params(
-                limit=limit, starting_after=starting_after, ending_before=ending_before
-            ),
+            path=_ROUTES.path(setup_id),
+            limit=limit,
+            starting_after=starting_after,
+            ending_before=ending_before,
             options=options,
         )
 
@@ -148,13 +140,14 @@ class AsyncWorkbenchSetupVersions(EvalsResource):
             NotFoundError: The setup or source version does not exist.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        body = fork_body(name=name, description=description, from_version_id=from_version_id)
-        return await self._call(
-            "POST",
-            _VERSIONS,
+        return await versioned.fork_version(
+            self,
+            _ROUTES,
             WorkbenchSetupVersion,
-            path={"setup_id": setup_id},
-            json=body,
+            setup_id,
+            name=name,
+            description=description,
+            from_version_id=from_version_id,
             options=options,
         )
 
@@ -173,12 +166,8 @@ class AsyncWorkbenchSetupVersions(EvalsResource):
             NotFoundError: The setup or version does not exist.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        return await self._call(
-            "GET",
-            _VERSION,
-            WorkbenchSetupVersion,
-            path={"setup_id": setup_id, "version_id": version_id},
-            options=options,
+        return await versioned.get_version(
+            self, _ROUTES, WorkbenchSetupVersion, setup_id, version_id, options=options
         )
 
     async def update(
@@ -232,13 +221,8 @@ class AsyncWorkbenchSetupVersions(EvalsResource):
     async def _patch(
         self, setup_id: str, version_id: str, body: dict[str, object], options: RequestOptions
     ) -> WorkbenchSetupVersion:
-        return await self._call(
-            "PATCH",
-            _VERSION,
-            WorkbenchSetupVersion,
-            path={"setup_id": setup_id, "version_id": version_id},
-            json=body,
-            options=options,
+        return await versioned.update_version(
+            self, _ROUTES, WorkbenchSetupVersion, setup_id, version_id, body=body, options=options
         )
 
     async def _edit(
@@ -417,15 +401,10 @@ def _version_body(
 
 def check_setup_agents(agents: object) -> None:
     """A setup version's roster: at most 20 agents, each with all four fields."""
-    if isinstance(agents, str) or not isinstance(agents, Sequence):
-        raise InvalidRequestError("attached_agents must be a list of AttachedAgent")
-    if len(agents) > MAX_SETUP_AGENTS:
-        raise InvalidRequestError(
-            f"attached_agents takes at most {MAX_SETUP_AGENTS} agents, got {len(agents)}"
-        )
-    for i, agent in enumerate(agents):
-        where = f"attached_agents[{i}]"
-        check_instance(where, agent, AttachedAgent)
+    roster = checked_items(
+        "attached_agents", agents, AttachedAgent, noun="agents", max_items=MAX_SETUP_AGENTS
+    )
+    for where, agent in roster:
         for field in ("eval_agent_version_id", "weight", "target_level_keys"):
             if getattr(agent, field) is None:
                 raise InvalidRequestError(
@@ -470,13 +449,12 @@ class AsyncWorkbenchSetups(EvalsResource):
             InvalidRequestError: ``limit`` out of range, or both cursors given.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        return await self._call(
-            "GET",
-            _SETUPS,
+        return await self._list_page(
+            _ROUTES.collection,
             CursorPage[WorkbenchSetupListItem],
-            params=cursor_params(
-                limit=limit, starting_after=starting_after, ending_before=ending_before
-            ),
+            limit=limit,
+            starting_after=starting_after,
+            ending_before=ending_before,
             options=options,
         )
 
@@ -532,7 +510,7 @@ class AsyncWorkbenchSetups(EvalsResource):
         check_str("description", description, nullable=True)
         return await self._call(
             "POST",
-            _SETUPS,
+            _ROUTES.collection,
             WorkbenchSetupWithVersion,
             json=drop_unset({"name": name, "description": description}),
             options=options,
@@ -552,8 +530,8 @@ class AsyncWorkbenchSetups(EvalsResource):
             NotFoundError: The setup does not exist.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        return await self._call(
-            "GET", _SETUP, WorkbenchSetupWithVersion, path={"setup_id": setup_id}, options=options
+        return await versioned.get_object(
+            self, _ROUTES, WorkbenchSetupWithVersion, setup_id, options
         )
 
     async def update(
@@ -583,18 +561,15 @@ class AsyncWorkbenchSetups(EvalsResource):
             NotFoundError: The setup does not exist.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        body = versioned_update_body(
+        return await versioned.update_object(
+            self,
+            _ROUTES,
+            WorkbenchSetupWithVersion,
+            setup_id,
             name=name,
             description=description,
             active_version_id=active_version_id,
             metadata=metadata,
-        )
-        return await self._call(
-            "PATCH",
-            _SETUP,
-            WorkbenchSetupWithVersion,
-            path={"setup_id": setup_id},
-            json=body,
             options=options,
         )
 
@@ -610,7 +585,7 @@ class AsyncWorkbenchSetups(EvalsResource):
             NotFoundError: The setup does not exist.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        await self._raw("DELETE", _SETUP, path={"setup_id": setup_id}, options=options)
+        await versioned.delete_object(self, _ROUTES, setup_id, options)
 
     async def publish(
         self, setup_id: str, **options: Unpack[RequestOptions]
@@ -630,10 +605,6 @@ class AsyncWorkbenchSetups(EvalsResource):
             NotFoundError: The setup does not exist.
             EvalsDisabledError: Evals is not enabled for the organization.
         """
-        return await self._call(
-            "POST",
-            _PUBLISH,
-            WorkbenchSetupPublishResult,
-            path={"setup_id": setup_id},
-            options=options,
+        return await versioned.publish(
+            self, _ROUTES, WorkbenchSetupPublishResult, setup_id, options
         )
