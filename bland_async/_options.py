@@ -158,7 +158,8 @@ class PollOptions(TypedDict, total=False):
         extra_headers: Headers to add (or replace) on each request of the call.
         extra_query: Query parameters to add to each request (booleans as
             ``true``/``false``).
-        extra_body: JSON fields to merge into the body of each request that has one.
+        extra_body: JSON fields to merge into the body of each request that is not a read
+            (a POST without a body gets one; a GET is sent without).
     """
 
     max_retries: int
@@ -181,7 +182,8 @@ class RequestOptions(PollOptions, total=False):
         extra_headers: Headers to add (or replace) on each request of the call.
         extra_query: Query parameters to add to each request (booleans as
             ``true``/``false``).
-        extra_body: JSON fields to merge into the body of each request that has one.
+        extra_body: JSON fields to merge into the body of each request that is not a read
+            (a POST without a body gets one; a GET is sent without).
     """
 
     timeout: float | Timeout

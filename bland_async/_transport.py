@@ -433,7 +433,7 @@ class Transport:
         transport, extra_headers = self, None
         if options:
             transport = self.for_call(options)
-            params, json = _with_extras(options, params, json)
+            params, json = _with_extras(options, method, params, json)
             extra_headers = options.get("extra_headers")
         if transport._closed:
             raise BlandError("this client is closed; create a new one")
@@ -696,14 +696,18 @@ class Transport:
 
 
 def _with_extras(
-    options: RequestOptions, params: Mapping[str, object] | None, json: object
+    options: RequestOptions, method: str, params: Mapping[str, object] | None, json: object
 ) -> tuple[Mapping[str, object] | None, object]:
-    """The query and body with the call's ``extra_query``/``extra_body`` merged in."""
+    """The query and body with the call's ``extra_query``/``extra_body`` merged in.
+
+    ``extra_body`` goes into every request that may carry a body (a bodiless POST gets
+    one); reads (GET) are sent without, so a composite call's re-reads stay plain GETs.
+    """
     extra_query = options.get("extra_query")
     if extra_query:
         params = {**(params or {}), **extra_query}
     extra_body = options.get("extra_body")
-    if extra_body:
+    if extra_body and method not in READ_ONLY_METHODS:
         if json is not None and not isinstance(json, dict):
             raise InvalidRequestError("extra_body needs a request whose body is an object")
         json = {**(json or {}), **to_json_value(extra_body)}

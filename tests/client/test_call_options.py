@@ -86,8 +86,13 @@ async def test_extra_body_gives_a_bodiless_request_one(
     fake: FakeBland, bland: AsyncBlandClient
 ) -> None:
     persona = fake.seed_persona(draft_changes={"kb_ids": ["k"]})
-    await bland.personas.promote(persona["id"], extra_body={"note": "release 42"})
-    assert fake.requests[-1].json == {"note": "release 42"}
+    await bland.personas.promote(
+        persona["id"], only_if_changed=True, extra_body={"note": "release 42"}
+    )
+    assert [(r.method, r.json) for r in fake.requests] == [
+        ("GET", None),  # reads are sent without a body
+        ("POST", {"note": "release 42"}),
+    ]
 
 
 async def test_options_reach_every_request_of_a_composite_call(
