@@ -127,6 +127,39 @@ class RawAiohttp(_AsyncClient):
         await self._session.close()
 
 
+class StructuredAiohttp(RawAiohttp):
+    """The least any SDK with models does: aiohttp, ``orjson.loads``, the SDK's ``structure``.
+
+    The floor's loop, with each body decoded and structured into a ``Persona`` that is kept
+    (as ``promote_many`` keeps its results), and nothing else: no envelope or status checks,
+    no retries, no reconciliation. What ``promote_many`` costs beyond this row is the SDK's
+    own layers; what this row costs beyond the floor is decoding, structuring, and keeping
+    the results alive (the garbage collector walks them).
+    """
+
+    name = "aiohttp_structured"
+    label = "raw aiohttp + orjson + structure, kept"
+
+    async def _run(self, ids: Sequence[str]) -> int:
+        import orjson
+
+        from bland_async._converter import structure
+        from bland_async.models import Persona
+
+        session, base = self._session, self.url
+        it = iter(ids)
+        kept: list[Persona] = []
+
+        async def worker() -> None:
+            for persona_id in it:
+                async with session.post(f"{base}/v1/personas/{persona_id}/versions/promote") as r:
+                    body = orjson.loads(await r.read())
+                    kept.append(structure(body["data"], Persona, request_id=None))
+
+        await asyncio.gather(*(worker() for _ in range(self.concurrency)))
+        return len(kept)
+
+
 class PromoteMany(_AsyncClient):
     """``AsyncBlandClient.personas.promote_many(ids, concurrency=c)``."""
 
@@ -307,5 +340,13 @@ class HttpxPydantic(_AsyncClient):
 
 CLIENTS: dict[str, type[Client]] = {
     cls.name: cls
-    for cls in (RawAiohttp, PromoteMany, FacadeBulk, FacadePerCall, HttpxPydantic, RequestsPool)
+    for cls in (
+        RawAiohttp,
+        StructuredAiohttp,
+        PromoteMany,
+        FacadeBulk,
+        FacadePerCall,
+        HttpxPydantic,
+        RequestsPool,
+    )
 }

@@ -33,9 +33,14 @@ import contextlib
 import json
 import os
 import signal
+import ssl
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from benchmarks._tls import TlsFiles
 
 __all__ = ["PERSONA_BODY", "serve", "start_server_process"]
 
@@ -157,27 +162,30 @@ async def _handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) ->
             await writer.wait_closed()
 
 
-async def serve(host: str = "127.0.0.1", port: int = 0) -> None:
-    """Serve until cancelled; prints ``READY <url>`` once listening."""
-    server = await asyncio.start_server(_handle, host, port, backlog=1024)
+async def serve(
+    host: str = "127.0.0.1", port: int = 0, ssl_context: ssl.SSLContext | None = None
+) -> None:
+    """Serve until cancelled (over TLS with ``ssl_context``); prints ``READY <url>``."""
+    server = await asyncio.start_server(_handle, host, port, backlog=1024, ssl=ssl_context)
     bound = server.sockets[0].getsockname()[1]
-    print(f"READY http://{host}:{bound}", flush=True)
+    scheme = "https" if ssl_context is not None else "http"
+    print(f"READY {scheme}://{host}:{bound}", flush=True)
     async with server:
         await server.serve_forever()
 
 
 def start_server_process(
-    port: int = 0, host: str = "127.0.0.1"
+    port: int = 0, host: str = "127.0.0.1", tls: TlsFiles | None = None
 ) -> tuple[subprocess.Popen[str], str]:
     """Start the server in a child process; return ``(process, base_url)`` once it listens.
 
+    With ``tls`` (``benchmarks._tls.TlsFiles``) it serves HTTPS with that certificate.
     Terminate the process when done (``process.terminate(); process.wait()``).
     """
-    process = subprocess.Popen(
-        [sys.executable, str(Path(__file__).resolve()), "--host", host, "--port", str(port)],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    command = [sys.executable, str(Path(__file__).resolve()), "--host", host, "--port", str(port)]
+    if tls is not None:
+        command += ["--cert", str(tls.chain), "--key", str(tls.key)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     assert process.stdout is not None
     line = process.stdout.readline().strip()
     if not line.startswith("READY "):
@@ -190,10 +198,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--cert", help="serve HTTPS with this PEM certificate chain")
+    parser.add_argument("--key", help="the certificate's PEM private key")
     args = parser.parse_args()
+    context = None
+    if args.cert:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(args.cert, args.key)
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(args.host, args.port))
+        asyncio.run(serve(args.host, args.port, context))
 
 
 if __name__ == "__main__":

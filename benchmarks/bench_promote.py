@@ -14,6 +14,12 @@ thread included), wall-clock req/s, peak RSS and RSS growth over the pre-run bas
 Within a repeat the client order rotates, to spread machine noise over every client. The
 table shows medians over the repeats and ratios to raw aiohttp at the same concurrency.
 
+Then the HTTPS pass (``--skip-tls`` leaves it out): the floor, ``promote_many`` and the
+facade's bulk call at c=64 against the same server over TLS, with a CA and certificate made
+for the run (``benchmarks/_tls.py``, trustme) that every client process trusts through
+``SSL_CERT_FILE``; its table puts each client's HTTP and HTTPS figures side by side, each
+ratio taken to the floor over the same scheme.
+
 Two more sections check behaviour rather than speed:
 
 - memory: ``promote_each`` over 100,000 ids from a generator, RSS growth in a subprocess;
@@ -67,6 +73,14 @@ PLAN: list[tuple[str, tuple[int, ...]]] = [
     ("requests", (1, 64, 256)),
 ]
 
+#: The HTTPS pass: the same children against the same server over TLS (a CA made for the
+#: run, trusted through SSL_CERT_FILE; see benchmarks/_tls.py), at the headline concurrency.
+TLS_PLAN: list[tuple[str, tuple[int, ...]]] = [
+    ("aiohttp", (HEADLINE_C,)),
+    ("promote_many", (HEADLINE_C,)),
+    ("sync_bulk", (HEADLINE_C,)),
+]
+
 PACKAGES = (
     "bland-async",
     "aiohttp",
@@ -81,6 +95,8 @@ PACKAGES = (
     "pydantic-core",
     "requests",
     "urllib3",
+    "trustme",
+    "cryptography",
 )
 
 
@@ -307,10 +323,12 @@ def _server_cpu_s(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run_child(mode: str, spec: dict[str, Any], timeout: float = 600.0) -> dict[str, Any]:
+def run_child(
+    mode: str, spec: dict[str, Any], timeout: float = 600.0, env: dict[str, str] | None = None
+) -> dict[str, Any]:
     command = [sys.executable, "-m", "benchmarks.bench_promote", "--child", mode, json.dumps(spec)]
     done = subprocess.run(
-        command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False
+        command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False, env=env
     )
     for line in done.stdout.splitlines():
         if line.startswith("RESULT "):
@@ -526,7 +544,11 @@ def target_lines(targets: list[dict[str, Any]]) -> list[str]:
         bound = "<=" if t["at_most"] else ">="
         target = f"target {bound} {t['limit']:,g}{unit}"
         if not headline:
-            target = f"the target applies at c={HEADLINE_C}"
+            target = (
+                "no target: HTTPS for comparison"
+                if t.get("info")
+                else f"the target applies at c={HEADLINE_C}"
+            )
         lines.append(f"{verdict}  {t['target']}: {value}{unit} ({target})")
     return lines
 
@@ -549,6 +571,11 @@ class Settings:
         if unknown:
             raise SystemExit(f"unknown clients {sorted(unknown)}; known: {sorted(CLIENTS)}")
         self.plan = [(client, cs) for client, cs in PLAN if only is None or client in only]
+        self.tls_plan = (
+            []
+            if args.skip_tls
+            else [(client, cs) for client, cs in TLS_PLAN if only is None or client in only]
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -561,6 +588,7 @@ class Settings:
             "facade_threads": FACADE_THREADS,
             "requests_max_threads": REQUESTS_MAX_THREADS,
             "quick": self.quick,
+            "tls_plan": self.tls_plan,
         }
 
 
@@ -573,7 +601,13 @@ class Clock:
 
 
 def run_speed(
-    settings: Settings, server: subprocess.Popen[str], url: str, clock: Clock
+    settings: Settings,
+    server: subprocess.Popen[str],
+    url: str,
+    clock: Clock,
+    *,
+    plan: list[tuple[str, tuple[int, ...]]] | None = None,
+    env: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """Every (client, concurrency) cell, ``repeats`` times, each in a fresh subprocess.
 
@@ -581,11 +615,13 @@ def run_speed(
     next, so that a noisy stretch of the machine does not always hit the same client.
     """
     samples: list[dict[str, Any]] = []
-    concurrencies = sorted({c for _, cs in settings.plan for c in cs})
+    plan = settings.plan if plan is None else plan
+    scheme = url.split(":", 1)[0]
+    concurrencies = sorted({c for _, cs in plan for c in cs})
     tag = 0
     for repeat in range(settings.repeats):
         for c in concurrencies:
-            clients = [client for client, cs in settings.plan if c in cs]
+            clients = [client for client, cs in plan if c in cs]
             shift = repeat % len(clients)
             for client in clients[shift:] + clients[:shift]:
                 tag += 1
@@ -599,16 +635,17 @@ def run_speed(
                     "tag": tag,
                 }
                 server0 = _server_cpu_s(server.pid)
-                sample = run_child("bench", spec)
+                sample = run_child("bench", spec, env=env)
                 server1 = _server_cpu_s(server.pid)
                 if server0 is not None and server1 is not None:
                     # Warm-up included: only a sanity check that the server is not the limit.
                     served = sample["n"] + sample["warmup_ok"]
                     sample["server_us"] = (server1 - server0) / served * 1e6
                 sample["repeat"] = repeat
+                sample["scheme"] = scheme
                 samples.append(sample)
                 clock.log(
-                    f"repeat {repeat + 1}/{settings.repeats} {client:>15} c={c:<3} "
+                    f"repeat {repeat + 1}/{settings.repeats} {scheme:>5} {client:>15} c={c:<3} "
                     f"{sample['cpu_s'] / sample['n'] * 1e6:6.0f} µs/req "
                     f"{sample['n'] / sample['wall_s']:6.0f} req/s "
                     f"peak RSS {sample['peak_rss_kb'] / 1024:5.1f} MB"
@@ -653,6 +690,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory-ids", type=int, help="ids for the promote_each memory check")
     parser.add_argument("--ratelimit-ids", type=int, help="ids for the 429 check")
     parser.add_argument("--skip-checks", action="store_true", help="only the speed table")
+    parser.add_argument("--skip-tls", action="store_true", help="no HTTPS pass")
     parser.add_argument("--only", help=f"comma-separated clients: {', '.join(CLIENTS)}")
     parser.add_argument("--output", type=Path, default=RESULTS, help="where the JSON goes")
     parser.add_argument("--child", nargs=2, metavar=("MODE", "SPEC"), help=argparse.SUPPRESS)
@@ -694,15 +732,20 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         server.terminate()
         server.wait()
+    tls_samples = run_tls(settings, clock) if settings.tls_plan else []
     if settings.checks:
         ratelimit = run_child("ratelimit", {"n": settings.ratelimit_ids, "concurrency": HEADLINE_C})
         clock.log(f"429 check: promote statuses {ratelimit['statuses']}")
 
     table = summarize(samples)
-    targets = evaluate(table, memory, ratelimit)
+    tls_table = summarize(tls_samples)
+    targets = evaluate(table, memory, ratelimit) + tls_targets(table, tls_table)
     elapsed = time.perf_counter() - clock.started
     print()
     print("\n".join(print_table(table)))
+    if tls_table:
+        print()
+        print("\n".join(print_tls_table(table, tls_table)))
     print()
     print("\n".join([*check_lines(memory, ratelimit), "", *target_lines(targets)]))
     print(f"\ntotal {elapsed:.0f}s")
@@ -712,16 +755,89 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine,
         "config": settings.as_dict(),
         "table": list(table.values()),
+        "tls_table": list(tls_table.values()),
         "targets": targets,
         "memory": memory,
         "ratelimit": ratelimit,
-        "samples": samples,
+        "samples": samples + tls_samples,
         "elapsed_s": elapsed,
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2) + "\n")
     print(f"results: {args.output}")
     return 0
+
+
+def run_tls(settings: Settings, clock: Clock) -> list[dict[str, Any]]:
+    """The HTTPS pass: a TLS server with a certificate made now, clients trusting its CA."""
+    import tempfile
+
+    from benchmarks._server import start_server_process
+    from benchmarks._tls import TlsFiles, client_env
+
+    with tempfile.TemporaryDirectory(prefix="bland-bench-tls-") as scratch:
+        tls = TlsFiles.create(Path(scratch))
+        server, url = start_server_process(tls=tls)
+        try:
+            return run_speed(
+                settings, server, url, clock, plan=settings.tls_plan, env=client_env(tls)
+            )
+        finally:
+            server.terminate()
+            server.wait()
+
+
+def tls_targets(
+    table: dict[tuple[str, int], dict[str, Any]], tls_table: dict[tuple[str, int], dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Informational lines: each client's ratio to the floor over HTTPS, next to HTTP's."""
+    entries = []
+    for (client, c), row in tls_table.items():
+        if client == FLOOR or "cpu_ratio" not in row:
+            continue
+        http = table.get((client, c), {}).get("cpu_ratio")
+        http_text = f"{http:.2f}x" if http is not None else "n/a"
+        entries.append(
+            {
+                "target": f"{CLIENTS[client].label} CPU/req vs floor at c={c} over HTTPS "
+                f"(over HTTP: {http_text})",
+                "value": row["cpu_ratio"],
+                "limit": 0.0,
+                "unit": "x",
+                "at_most": True,
+                "pass": True,
+                "headline": False,
+                "info": True,
+            }
+        )
+    return entries
+
+
+def print_tls_table(
+    table: dict[tuple[str, int], dict[str, Any]], tls_table: dict[tuple[str, int], dict[str, Any]]
+) -> list[str]:
+    """HTTP and HTTPS side by side: CPU per request and the ratio to each scheme's floor."""
+    lines = [
+        "| client | c | HTTP CPU µs/req | x floor | HTTPS CPU µs/req | HTTPS range | x floor "
+        "| HTTPS req/s | TLS cost µs/req |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for client, concurrencies in TLS_PLAN:
+        for c in concurrencies:
+            row = tls_table.get((client, c))
+            if row is None:
+                continue
+            http = table.get((client, c))
+            http_cpu = f"{http['cpu_us']:.0f}" if http else "-"
+            http_ratio = _fmt_ratio(http.get("cpu_ratio")) if http else "-"
+            extra = f"{row['cpu_us'] - http['cpu_us']:+.0f}" if http else "-"
+            spread = row["cpu_us_all"]
+            lines.append(
+                f"| {CLIENTS[client].label} | {c} | {http_cpu} | {http_ratio} "
+                f"| {row['cpu_us']:.0f} | {spread[0]:.0f}..{spread[-1]:.0f} "
+                f"| {_fmt_ratio(row.get('cpu_ratio'))} | {row['rps']:,.0f} | {extra} |"
+            )
+    return lines
 
 
 def _start_server() -> tuple[subprocess.Popen[str], str]:

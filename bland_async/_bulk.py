@@ -13,7 +13,7 @@ import asyncio
 import time
 import weakref
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Iterator
-from typing import Any, Generic, TypeVar, cast
+from typing import Final, Generic, TypeVar, cast
 
 import attrs
 
@@ -133,26 +133,24 @@ class Skipped(Generic[_T]):
 BulkOp = Callable[[str], Awaitable[_T | Skipped[_T]]]
 
 
-def _persist_through_rate_limits(op: BulkOp[_T]) -> BulkOp[_T]:
-    """Call ``op`` again after a 429 that refused it, up to ``BULK_RATE_LIMITED_ROUNDS`` times.
+async def _after_refusal(op: BulkOp[_T], item: str) -> _T | Skipped[_T]:
+    """``op(item)`` again, after a 429 refused it: up to ``BULK_RATE_LIMITED_ROUNDS`` tries in all.
 
     A refused request was never applied, so trying again is safe; the client-wide pause
     keeps it gentle, and a bulk job should outlast a rate limit rather than give up
     after the transport's few attempts. A 429 with ``may_have_been_applied`` (an earlier
     request of the same call may have taken effect) is final: resending could apply it
-    twice.
+    twice. The first try is the caller's (inline in the worker loops, so the common case
+    costs no extra coroutine); so ``op`` runs at most ``BULK_RATE_LIMITED_ROUNDS + 1``
+    times for one id.
     """
-
-    async def run(item: str) -> _T | Skipped[_T]:
-        for _ in range(BULK_RATE_LIMITED_ROUNDS):
-            try:
-                return await op(item)
-            except RateLimitError as exc:
-                if exc.may_have_been_applied:
-                    raise
-        return await op(item)
-
-    return run
+    for _ in range(BULK_RATE_LIMITED_ROUNDS - 1):
+        try:
+            return await op(item)
+        except RateLimitError as exc:
+            if exc.may_have_been_applied:
+                raise
+    return await op(item)
 
 
 def _check_concurrency(concurrency: int) -> None:
@@ -184,14 +182,25 @@ class _IdSource:
                 self.total = len(ids)  # type: ignore[arg-type]
         self._seen: set[str] = set()
 
+    @property
+    def sync(self) -> bool:
+        """Whether the ids come from a plain iterable (:meth:`take` may be used)."""
+        return self._sync_it is not None
+
+    def take(self) -> str | None:
+        """:meth:`next` for a plain iterable, without a coroutine."""
+        assert self._sync_it is not None
+        seen = self._seen
+        for item in self._sync_it:
+            if item not in seen:
+                seen.add(item)
+                return item
+        return None
+
     async def next(self) -> str | None:
         """The next id not handed out before, or ``None`` when exhausted."""
         if self._sync_it is not None:
-            for item in self._sync_it:
-                if item not in self._seen:
-                    self._seen.add(item)
-                    return item
-            return None
+            return self.take()
         assert self._async_it is not None
         assert self._lock is not None
         async with self._lock:
@@ -215,10 +224,10 @@ class _Counter:
         self.on_progress = on_progress
         self.started = time.monotonic()
 
-    def record(self, outcome: BulkOutcome[Any]) -> None:
-        if outcome.error is not None:
+    def record(self, *, failed: bool = False, skipped: bool = False) -> None:
+        if failed:
             self.failed += 1
-        elif outcome.skipped:
+        elif skipped:
             self.skipped += 1
         else:
             self.succeeded += 1
@@ -236,14 +245,32 @@ class _Counter:
 
 
 async def _outcome(op: BulkOp[_T], item: str) -> BulkOutcome[_T]:
-    """Run ``op`` on one id; a :class:`BlandError` becomes a failed outcome."""
+    """Run ``op`` on one id (see :func:`_after_refusal`); a :class:`BlandError` is a failure."""
     try:
-        result = await op(item)
+        try:
+            result = await op(item)
+        except RateLimitError as exc:
+            if exc.may_have_been_applied:
+                raise
+            result = await _after_refusal(op, item)
     except BlandError as exc:
         return BulkOutcome(id=item, error=exc)
     if isinstance(result, Skipped):
         return BulkOutcome(id=item, result=result.value, skipped=True)
     return BulkOutcome(id=item, result=result)
+
+
+class _Failed:
+    """A failed id's error, where :func:`run_bulk` keeps results."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: BlandError) -> None:
+        self.error = error
+
+
+#: Holds an id's place (input order) in :func:`run_bulk`'s results while it runs.
+_PENDING: Final = object()
 
 
 def _check_total(total: int | None) -> None:
@@ -267,32 +294,51 @@ async def run_bulk(
     """
     _check_concurrency(concurrency)
     _check_total(total)
-    op = _persist_through_rate_limits(op)
     source = _IdSource(ids, total)
     counter = _Counter(source.total, on_progress)
-    order: list[str] = []
-    outcomes: dict[str, BulkOutcome[_T]] = {}
+    # id -> its result, Skipped or _Failed; keys in the order the ids were pulled from the
+    # one shared iterator (input order), each inserted when its id is taken.
+    outcomes: dict[str, object] = {}
+    take = source.take if source.sync else None
 
     async def worker() -> None:
-        while (item := await source.next()) is not None:
-            order.append(item)
-            outcome = await _outcome(op, item)
-            outcomes[item] = outcome
-            counter.record(outcome)
+        # One coroutine per worker, not per id: the first try of each id is inline (a
+        # refused one goes on in _after_refusal), and the outcome is stored as it is.
+        while (item := take() if take is not None else await source.next()) is not None:
+            outcomes[item] = _PENDING
+            try:
+                try:
+                    result = await op(item)
+                except RateLimitError as exc:
+                    if exc.may_have_been_applied:
+                        raise
+                    result = await _after_refusal(op, item)
+            except BlandError as exc:
+                outcomes[item] = _Failed(exc)
+                counter.record(failed=True)
+                continue
+            if isinstance(result, Skipped):
+                outcomes[item] = result
+                counter.record(skipped=True)
+            else:
+                outcomes[item] = result
+                counter.record()
 
     async with asyncio.TaskGroup() as group:
         for _ in range(concurrency):
             group.create_task(worker())
-    # `order` is the order ids were pulled from the single shared iterator: input order.
+    if not counter.failed and not counter.skipped:
+        return BulkResult(succeeded=cast("dict[str, _T]", outcomes), failed={}, skipped={})
     succeeded: dict[str, _T] = {}
     failed: dict[str, BlandError] = {}
     skipped: dict[str, _T] = {}
-    for item in order:
-        outcome = outcomes[item]
-        if outcome.error is not None:
-            failed[item] = outcome.error
+    for item, value in outcomes.items():
+        if isinstance(value, _Failed):
+            failed[item] = value.error
+        elif isinstance(value, Skipped):
+            skipped[item] = value.value
         else:
-            (skipped if outcome.skipped else succeeded)[item] = cast("_T", outcome.result)
+            succeeded[item] = cast("_T", value)
     return BulkResult(succeeded=succeeded, failed=failed, skipped=skipped)
 
 
@@ -326,7 +372,7 @@ class _Stream(Generic[_T]):
         try:
             while (item := await self._source.next()) is not None:
                 outcome = await _outcome(self._op, item)
-                self._counter.record(outcome)
+                self._counter.record(failed=outcome.error is not None, skipped=outcome.skipped)
                 await queue.put(outcome)
         except asyncio.CancelledError:
             raise
@@ -378,9 +424,7 @@ def stream_bulk(
     """
     _check_concurrency(concurrency)
     _check_total(total)
-    stream = _Stream(
-        _IdSource(ids, total), _persist_through_rate_limits(op), concurrency, on_progress
-    )
+    stream = _Stream(_IdSource(ids, total), op, concurrency, on_progress)
     pager = AsyncPager(stream.next_batch)
     weakref.finalize(pager, stream.cancel)
     return pager
