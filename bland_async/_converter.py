@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, Union, get_args,
 
 import attrs
 import cattrs
-from cattrs.gen import make_dict_unstructure_fn
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 
 from bland_async._errors import ResponseValidationError
 from bland_async._types import Unset
@@ -190,11 +190,11 @@ def _leaf_lines(
 def _slot_setters(cls: type[Any]) -> dict[str, Any] | None:
     """Each field's slot descriptor, when building ``cls`` is only storing its values.
 
-    That holds for a frozen, slotted attrs class with no validators, converters,
-    ``__attrs_pre_init__``/``__attrs_post_init__``, ``takes_self`` factories or slots
-    beyond its fields (``cache_hash`` adds one): its generated ``__init__`` then does
-    nothing but ``object.__setattr__(self, name, value)`` for every field, the
-    ``init=False`` ones with their defaults. Storing through the slot descriptors does
+    That holds for a frozen, slotted attrs class with attrs' own ``__init__`` and no
+    validators, converters, ``__attrs_pre_init__``/``__attrs_post_init__`` or slots beyond
+    its fields (``cache_hash`` adds one): that ``__init__`` does nothing but
+    ``object.__setattr__(self, name, value)`` for every field, the ``init=False`` ones
+    with their defaults. Storing through the slot descriptors does
     the same at about half the cost, and without parsing the keyword arguments. ``None``
     when any of that does not hold (the class is then called as usual).
     """
@@ -202,6 +202,9 @@ def _slot_setters(cls: type[Any]) -> dict[str, Any] | None:
         return None  # not attrs' frozen __setattr__ (__init__ may run other code)
     if hasattr(cls, "__attrs_pre_init__") or hasattr(cls, "__attrs_post_init__"):
         return None
+    init = getattr(cls.__init__, "__code__", None)
+    if init is None or not init.co_filename.startswith("<attrs generated"):
+        return None  # an __init__ of the class's own: it may do more than store values
     slots = {
         name
         for klass in cls.__mro__
@@ -212,8 +215,6 @@ def _slot_setters(cls: type[Any]) -> dict[str, Any] | None:
     for field in attrs.fields(cls):
         default = field.default
         if field.validator is not None or field.converter is not None:
-            return None
-        if isinstance(default, attrs.Factory) and default.takes_self:  # type: ignore[arg-type]
             return None
         if not field.init and default is attrs.NOTHING:
             return None
@@ -247,6 +248,13 @@ def _fast_structure_fn(conv: cattrs.Converter, cls: type[Any]) -> Callable[[Any,
     the response.
     """
     attrs.resolve_types(cls)
+    if any(
+        isinstance(f.default, attrs.Factory) and f.default.takes_self  # type: ignore[arg-type]
+        for f in attrs.fields(cls)
+    ):
+        # A default computed from the instance: left to cattrs' function (and attrs).
+        generated: Callable[[Any, Any], Any] = make_dict_structure_fn(cls, conv)
+        return generated
     setters = _slot_setters(cls)
     namespace: dict[str, Any] = {
         "__cls": cls,
@@ -289,7 +297,7 @@ def _fast_structure_fn(conv: cattrs.Converter, cls: type[Any]) -> Callable[[Any,
             missing = f"v = __d{i}"
         if inner is not None:
             convert = ["if v is not None:", *(f"    {line}" for line in convert)] if convert else []
-        elif factory and not default.takes_self:
+        elif factory:
             # A collection the server sent as null reads as empty (its default).
             fallback = ["if v is None:", f"    {missing}"]
             if convert:

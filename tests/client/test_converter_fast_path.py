@@ -13,11 +13,19 @@ from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
 
+import attrs
 import pytest
 
 from bland_async import ResponseValidationError
-from bland_async._converter import converter, make_converter, structure
+from bland_async._converter import (
+    _is_fast_model,
+    _slot_setters,
+    converter,
+    make_converter,
+    structure,
+)
 from bland_async.models import (
+    BlandModel,
     CallConfig,
     Persona,
     PersonaSettings,
@@ -215,3 +223,111 @@ def test_pathway_version_still_rejects_what_is_neither(bad: object) -> None:
             structure({"pathway_version": bad}, PersonaSettings)
     with pytest.raises(ResponseValidationError):
         structure({"pathway_version": "three"}, PersonaSettings)
+
+
+# --- storing through the slots ------------------------------------------------------------
+
+
+def _fast_models() -> list[type[Any]]:
+    from bland_async import models
+
+    found = {getattr(models, name) for name in models.__all__}
+    return sorted((cls for cls in found if _is_fast_model(cls)), key=lambda cls: cls.__qualname__)
+
+
+@pytest.mark.parametrize("cls", _fast_models(), ids=lambda cls: cls.__qualname__)
+def test_every_model_is_built_by_storing_its_slots(cls: type[Any]) -> None:
+    # All response models qualify today; one that stops qualifying (a validator, a
+    # post-init hook) is still built correctly, through its __init__, but slower.
+    setters = _slot_setters(cls)
+    assert setters is not None
+    assert set(setters) == {field.name for field in attrs.fields(cls)}
+
+
+@attrs.frozen(kw_only=True)
+class _Plain(BlandModel):
+    name: str
+    tags: list[str] = attrs.field(factory=list)
+    seen: int = attrs.field(init=False, default=7)
+    notes: list[str] = attrs.field(init=False, factory=list)
+
+
+@attrs.frozen(kw_only=True)
+class _Validated(BlandModel):
+    name: str = attrs.field(validator=attrs.validators.min_len(1))
+
+
+@attrs.frozen(kw_only=True)
+class _Converted(BlandModel):
+    name: str = attrs.field(converter=str.strip)
+
+
+@attrs.frozen(kw_only=True)
+class _PostInit(BlandModel):
+    name: str
+    calls: list[str] = attrs.field(init=False, factory=list)
+
+    def __attrs_post_init__(self) -> None:
+        self.calls.append(self.name)
+
+
+@attrs.frozen(kw_only=True)
+class _TakesSelf(BlandModel):
+    name: str
+    upper: str = attrs.field(default=attrs.Factory(lambda self: self.name.upper(), takes_self=True))
+
+
+@attrs.frozen(kw_only=True, cache_hash=True)
+class _CachedHash(BlandModel):
+    name: str
+
+
+@attrs.frozen(kw_only=True, init=False)
+class _OwnInit(BlandModel):
+    name: str
+
+    def __init__(self, name: str) -> None:
+        self.__attrs_init__(name=name.title())  # type: ignore[attr-defined]
+
+
+def test_slots_and_init_false_defaults_as_attrs_stores_them() -> None:
+    assert _slot_setters(_Plain) is not None
+    built = make_converter().structure({"name": "a", "tags": ["x"]}, _Plain)
+    assert built == _Plain(name="a", tags=["x"])
+    assert (built.seen, built.notes) == (7, [])
+    other = make_converter().structure({"name": "b"}, _Plain)
+    assert other.notes is not built.notes  # a factory runs per instance
+    assert other.tags is not built.tags
+
+
+@pytest.mark.parametrize(
+    ("cls", "payload", "expected"),
+    [
+        (_Converted, {"name": "  a "}, _Converted(name="a")),
+        (_PostInit, {"name": "a"}, _PostInit(name="a")),
+        (_CachedHash, {"name": "a"}, _CachedHash(name="a")),
+        (_OwnInit, {"name": "ada"}, _OwnInit(name="ada")),
+    ],
+    ids=["converter", "post-init", "cache-hash", "own-init"],
+)
+def test_classes_whose_init_does_more_are_called(cls: Any, payload: Any, expected: Any) -> None:
+    assert _slot_setters(cls) is None
+    built = make_converter().structure(payload, cls)
+    assert built == expected
+    if cls is _PostInit:
+        assert built.calls == ["a"]
+    if cls is _OwnInit:
+        assert built.name == "Ada"
+
+
+def test_a_validator_still_runs() -> None:
+    assert _slot_setters(_Validated) is None
+    with pytest.raises(ValueError, match="Length of 'name'"):
+        make_converter().structure({"name": ""}, _Validated)
+
+
+def test_a_default_computed_from_the_instance_is_left_to_cattrs() -> None:
+    structure_fn = make_converter().get_structure_hook(_TakesSelf)
+    assert not structure_fn.__code__.co_filename.startswith("<bland_async structure")
+    assert make_converter().structure({"name": "a"}, _TakesSelf) == _TakesSelf(name="a")
+    assert make_converter().structure({"name": "a", "upper": "B"}, _TakesSelf).upper == "B"

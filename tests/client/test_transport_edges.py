@@ -248,3 +248,82 @@ async def test_503_with_retry_after_resends_a_create(
     assert [r.status for r in fake.requests] == [503, 200]
     assert set(fake.state.personas) == {created.id}
     assert bland.stats.rate_limited == 0  # a refusal, but not a client-wide pause
+
+
+# --- the request URL and the session's loop check -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    ["http://127.0.0.1:8080", "https://api.example.com/proxy", "http://127.0.0.1:9/a%20b/c"],
+)
+@pytest.mark.parametrize(
+    ("path_params", "params"),
+    [
+        (None, None),
+        ({"persona_id": "p-1"}, None),
+        ({"persona_id": "a b/ü?"}, None),
+        ({"persona_id": "p-1"}, {"cursor": "x y", "limit": 5, "skip": None}),
+    ],
+)
+def test_the_url_is_the_base_url_and_the_filled_route(
+    base_url: str, path_params: dict[str, str] | None, params: dict[str, object] | None
+) -> None:
+    # The base URL is parsed once and the path swapped in; the result must be what parsing
+    # the whole string (already encoded) gives.
+    from urllib.parse import quote
+
+    from yarl import URL
+
+    client = AsyncBlandClient(api_key="k", base_url=base_url)
+    route = "/v1/personas/{persona_id}" if path_params else "/v1/personas"
+    url = client._transport.url(route, path_params, params)
+    filled = route.format_map({k: quote(v, safe="") for k, v in (path_params or {}).items()})
+    query = "?cursor=x%20y&limit=5" if params else ""
+    assert url == URL(f"{base_url}{filled}{query}", encoded=True)
+    assert str(url) == f"{base_url}{filled}{query}"
+
+
+async def test_the_session_is_reused_on_its_loop_without_asking_for_the_running_loop(
+    fake: FakeBland, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bland_async import _transport
+
+    async with fast_client(fake) as client:
+        await client.personas.list()
+        holder = client._shared.holder
+        session = holder.ready()
+        assert session is not None
+
+        def refuse() -> asyncio.AbstractEventLoop:
+            raise AssertionError("get_running_loop() on the fast path")
+
+        monkeypatch.setattr(_transport.asyncio, "get_running_loop", refuse)
+        assert holder.ready() is session
+        # A loop without asyncio's _thread_id (uvloop) is asked the usual way.
+        monkeypatch.undo()
+        loop = asyncio.get_running_loop()
+        monkeypatch.setattr(loop, "_thread_id", None)
+        assert holder.ready() is session
+        monkeypatch.undo()
+
+
+def test_a_session_made_on_another_loop_is_not_ready() -> None:
+    client = AsyncBlandClient(api_key="k", base_url="http://127.0.0.1:9")
+    holder = client._shared.holder
+
+    async def make() -> aiohttp.ClientSession:
+        return await holder.get()
+
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(make())
+
+        async def check() -> aiohttp.ClientSession | None:
+            return holder.ready()
+
+        assert asyncio.run(check()) is None  # another loop, this thread: not ready
+        assert loop.run_until_complete(check()) is not None
+        loop.run_until_complete(holder.close())
+    finally:
+        loop.close()
