@@ -134,15 +134,14 @@ BulkOp = Callable[[str], Awaitable[_T | Skipped[_T]]]
 
 
 async def _after_refusal(op: BulkOp[_T], item: str) -> _T | Skipped[_T]:
-    """``op(item)`` again, after a 429 refused it: up to ``BULK_RATE_LIMITED_ROUNDS`` tries in all.
+    """``op(item)`` again after a 429 refused it, up to ``BULK_RATE_LIMITED_ROUNDS`` more times.
 
     A refused request was never applied, so trying again is safe; the client-wide pause
     keeps it gentle, and a bulk job should outlast a rate limit rather than give up
     after the transport's few attempts. A 429 with ``may_have_been_applied`` (an earlier
     request of the same call may have taken effect) is final: resending could apply it
-    twice. The first try is the caller's (inline in the worker loops, so the common case
-    costs no extra coroutine); so ``op`` runs at most ``BULK_RATE_LIMITED_ROUNDS + 1``
-    times for one id.
+    twice. The first try is :func:`_settle`'s (so the common case costs no extra
+    coroutine): ``op`` runs at most ``BULK_RATE_LIMITED_ROUNDS + 1`` times for one id.
     """
     for _ in range(BULK_RATE_LIMITED_ROUNDS - 1):
         try:
@@ -244,22 +243,6 @@ class _Counter:
             )
 
 
-async def _outcome(op: BulkOp[_T], item: str) -> BulkOutcome[_T]:
-    """Run ``op`` on one id (see :func:`_after_refusal`); a :class:`BlandError` is a failure."""
-    try:
-        try:
-            result = await op(item)
-        except RateLimitError as exc:
-            if exc.may_have_been_applied:
-                raise
-            result = await _after_refusal(op, item)
-    except BlandError as exc:
-        return BulkOutcome(id=item, error=exc)
-    if isinstance(result, Skipped):
-        return BulkOutcome(id=item, result=result.value, skipped=True)
-    return BulkOutcome(id=item, result=result)
-
-
 class _Failed:
     """A failed id's error, where :func:`run_bulk` keeps results."""
 
@@ -271,6 +254,31 @@ class _Failed:
 
 #: Holds an id's place (input order) in :func:`run_bulk`'s results while it runs.
 _PENDING: Final = object()
+
+
+async def _settle(op: BulkOp[_T], item: str) -> _T | Skipped[_T] | _Failed:
+    """``op(item)``'s result, or its :class:`BlandError` as :class:`_Failed`.
+
+    A 429 that refused the request goes on in :func:`_after_refusal`.
+    """
+    try:
+        try:
+            return await op(item)
+        except RateLimitError as exc:
+            if exc.may_have_been_applied:
+                raise
+            return await _after_refusal(op, item)
+    except BlandError as exc:
+        return _Failed(exc)
+
+
+def _outcome(item: str, value: _T | Skipped[_T] | _Failed) -> BulkOutcome[_T]:
+    """What :func:`_settle` returned for ``item``, as the outcome a stream yields."""
+    if isinstance(value, _Failed):
+        return BulkOutcome(id=item, error=value.error)
+    if isinstance(value, Skipped):
+        return BulkOutcome(id=item, result=value.value, skipped=True)
+    return BulkOutcome(id=item, result=value)
 
 
 def _check_total(total: int | None) -> None:
@@ -302,27 +310,11 @@ async def run_bulk(
     take = source.take if source.sync else None
 
     async def worker() -> None:
-        # One coroutine per worker, not per id: the first try of each id is inline (a
-        # refused one goes on in _after_refusal), and the outcome is stored as it is.
         while (item := take() if take is not None else await source.next()) is not None:
-            outcomes[item] = _PENDING
-            try:
-                try:
-                    result = await op(item)
-                except RateLimitError as exc:
-                    if exc.may_have_been_applied:
-                        raise
-                    result = await _after_refusal(op, item)
-            except BlandError as exc:
-                outcomes[item] = _Failed(exc)
-                counter.record(failed=True)
-                continue
-            if isinstance(result, Skipped):
-                outcomes[item] = result
-                counter.record(skipped=True)
-            else:
-                outcomes[item] = result
-                counter.record()
+            outcomes[item] = _PENDING  # its place, in input order
+            value = await _settle(op, item)
+            outcomes[item] = value
+            counter.record(failed=isinstance(value, _Failed), skipped=isinstance(value, Skipped))
 
     async with asyncio.TaskGroup() as group:
         for _ in range(concurrency):
@@ -371,9 +363,11 @@ class _Stream(Generic[_T]):
         queue = self._queue
         try:
             while (item := await self._source.next()) is not None:
-                outcome = await _outcome(self._op, item)
-                self._counter.record(failed=outcome.error is not None, skipped=outcome.skipped)
-                await queue.put(outcome)
+                value = await _settle(self._op, item)
+                self._counter.record(
+                    failed=isinstance(value, _Failed), skipped=isinstance(value, Skipped)
+                )
+                await queue.put(_outcome(item, value))
         except asyncio.CancelledError:
             raise
         except BaseException as exc:

@@ -136,7 +136,8 @@ class _Request(aiohttp.ClientRequest):
     (docs/api-notes.md), and requests with a body set ``application/json`` themselves.
     ``POST_METHODS`` gates only that default, so emptying it does what
     ``skip_auto_headers=("Content-Type",)`` did, without the multidict that option
-    builds and the headers it copies on every request (~11,000 instructions each).
+    builds and the headers it copies on every request (~13,000 instructions each;
+    benchmarks/README.md).
     """
 
     POST_METHODS = set[str]()  # noqa: RUF012 (aiohttp declares it a plain class attribute)
