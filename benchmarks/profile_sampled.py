@@ -55,7 +55,10 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 from benchmarks._clients import CLIENTS
 
@@ -168,22 +171,12 @@ def profile_one(
         if done.returncode:
             raise RuntimeError(f"py-spy failed ({done.returncode}):\n{done.stderr[-2000:]}")
         return _result(done.stdout)
-    client = subprocess.Popen(
-        _child_command({**spec, "wait": True}),
-        cwd=ROOT,
-        env=env,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert client.stdin is not None
-    assert client.stdout is not None
-    try:
-        line = client.stdout.readline()
-        if not line.startswith("WARM "):
-            raise RuntimeError(f"the client process did not warm up: {line!r}")
+    spy_process: subprocess.Popen[str] | None = None
+
+    def start(pid: int) -> None:
+        nonlocal spy_process
         spy_process = subprocess.Popen(
-            [spy, "record", *flags, "--pid", str(client.pid)],
+            [spy, "record", *flags, "--pid", str(pid)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
@@ -195,37 +188,25 @@ def profile_one(
                 "py-spy could not attach (ptrace refused? try --launch):\n"
                 + spy_process.stderr.read()[-2000:]
             )
-        _handshake(client, "GO")
-        _expect(client, "TIMED")
+
+    def stop(pid: int) -> None:
+        assert spy_process is not None
         spy_process.send_signal(signal.SIGINT)  # py-spy writes its profile and exits
         spy_process.wait(timeout=60)
-        _handshake(client, "GO")
-        stdout = client.stdout.read()
-        client.wait(timeout=600)
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            client.kill()
-    return _result(stdout)
+
+    return _timed_child(_child_command({**spec, "wait": True}), env, start=start, stop=stop)
 
 
-def count_instructions(spec: dict[str, Any], out: Path, *, env: dict[str, str]) -> dict[str, Any]:
-    """Run one client process under callgrind, counting only the timed section.
-
-    Instructions executed in user space (the kernel's share of a request, its system
-    calls, is not counted): deterministic to ~0.1 % from run to run where CPU time
-    on this machine moves by 30 %, so small changes show. About 50 times slower.
-    """
-    for tool in ("valgrind", "callgrind_control"):
-        if shutil.which(tool) is None:
-            raise SystemExit(f"{tool} is not installed (apt-get install valgrind)")
+def _timed_child(
+    command: list[str],
+    env: dict[str, str],
+    *,
+    start: Callable[[int], None],
+    stop: Callable[[int], None],
+) -> dict[str, Any]:
+    """Run a client process, calling ``start``/``stop`` (with its pid) around its timed run."""
     client = subprocess.Popen(
-        [
-            "valgrind",
-            "--tool=callgrind",
-            "--instr-atstart=no",
-            f"--callgrind-out-file={out}",
-            *_child_command({**spec, "wait": True}),
-        ],
+        command,
         cwd=ROOT,
         env=env,
         stdin=subprocess.PIPE,
@@ -239,21 +220,45 @@ def count_instructions(spec: dict[str, Any], out: Path, *, env: dict[str, str]) 
         line = client.stdout.readline()
         if not line.startswith("WARM "):
             raise RuntimeError(f"the client process did not warm up: {line!r}")
-        subprocess.run(
-            ["callgrind_control", "--instr=on", str(client.pid)], check=True, capture_output=True
-        )
+        start(client.pid)
         _handshake(client, "GO")
         _expect(client, "TIMED")
-        subprocess.run(
-            ["callgrind_control", "--instr=off", str(client.pid)], check=True, capture_output=True
-        )
+        stop(client.pid)
         _handshake(client, "GO")
         stdout = client.stdout.read()
         client.wait(timeout=600)
     finally:
         with contextlib.suppress(ProcessLookupError):
             client.kill()
-    result = _result(stdout)
+    return _result(stdout)
+
+
+def count_instructions(spec: dict[str, Any], out: Path, *, env: dict[str, str]) -> dict[str, Any]:
+    """Run one client process under callgrind, counting only the timed section.
+
+    Instructions executed in user space (the kernel's share of a request, its system
+    calls, is not counted): repeatable to about ±0.5 % from run to run where CPU
+    time on this machine moves by 30 %, so small changes show. About 50 times slower.
+    """
+    for tool in ("valgrind", "callgrind_control"):
+        if shutil.which(tool) is None:
+            raise SystemExit(f"{tool} is not installed (apt-get install valgrind)")
+
+    def instrument(on: str) -> Callable[[int], None]:
+        def switch(pid: int) -> None:
+            command = ["callgrind_control", f"--instr={on}", str(pid)]
+            subprocess.run(command, check=True, capture_output=True)
+
+        return switch
+
+    command = [
+        "valgrind",
+        "--tool=callgrind",
+        "--instr-atstart=no",
+        f"--callgrind-out-file={out}",
+        *_child_command({**spec, "wait": True}),
+    ]
+    result = _timed_child(command, env, start=instrument("on"), stop=instrument("off"))
     for text in out.read_text(errors="replace").splitlines():
         if text.startswith("totals:"):
             result["instructions"] = int(text.split()[1])
