@@ -58,7 +58,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
 from benchmarks._clients import CLIENTS
 
@@ -505,38 +505,26 @@ def main(argv: list[str] | None = None) -> int:
         child(json.loads(args.child))
         return 0
 
-    from benchmarks._server import start_server_process
-    from benchmarks._tls import TlsFiles, client_env
-
     variants = _variants(args.variants, args.concurrency)
     if args.callgrind:
         return _main_callgrind(args, variants)
     profiles = {v: Profile(f"{v[0]}@{v[1]}") for v in variants}
-    with tempfile.TemporaryDirectory(prefix="bland-profile-") as scratch:
-        tls = TlsFiles.create(Path(scratch)) if args.tls else None
-        env = client_env(tls)
-        keep = args.keep or Path(scratch)
-        keep.mkdir(parents=True, exist_ok=True)
-        server, url = start_server_process(tls=tls)
-        try:
-            for round_index in range(args.rounds):
-                order = variants if round_index % 2 == 0 else variants[::-1]
-                for name, c in order:
-                    spec = _spec(args, name, c, url)
-                    out = keep / f"{name}-c{c}-{round_index}.txt"
-                    result = profile_one(
-                        spec,
-                        out,
-                        rate=args.rate,
-                        flags=_spy_flags(args),
-                        launch=args.launch,
-                        env=env,
-                    )
-                    profiles[(name, c)].add(out, result, only_marked=args.launch)
-                    _log(round_index, args.rounds, name, c, result)
-        finally:
-            server.terminate()
-            server.wait()
+    with _served(args) as (url, env, keep):
+        for round_index in range(args.rounds):
+            order = variants if round_index % 2 == 0 else variants[::-1]
+            for name, c in order:
+                spec = _spec(args, name, c, url)
+                out = keep / f"{name}-c{c}-{round_index}.txt"
+                result = profile_one(
+                    spec,
+                    out,
+                    rate=args.rate,
+                    flags=_spy_flags(args),
+                    launch=args.launch,
+                    env=env,
+                )
+                profiles[(name, c)].add(out, result, only_marked=args.launch)
+                _log(round_index, args.rounds, name, c, result)
     scheme = "https" if args.tls else "http"
     print(
         f"py-spy {args.rate} Hz, {'attached after warm-up' if not args.launch else 'launched'}"
@@ -546,6 +534,25 @@ def main(argv: list[str] | None = None) -> int:
     )
     print("\n".join(report(list(profiles.values()), args.top, lines=args.lines)))
     return 0
+
+
+@contextlib.contextmanager
+def _served(args: argparse.Namespace) -> Iterator[tuple[str, dict[str, str], Path]]:
+    """The benchmark server (HTTPS with ``--tls``): its URL, the clients' environment, and
+    where raw profiles go (``--keep``, else a scratch directory removed afterwards)."""
+    from benchmarks._server import start_server_process
+    from benchmarks._tls import TlsFiles, client_env
+
+    with tempfile.TemporaryDirectory(prefix="bland-profile-") as scratch:
+        tls = TlsFiles.create(Path(scratch)) if args.tls else None
+        keep = args.keep or Path(scratch)
+        keep.mkdir(parents=True, exist_ok=True)
+        server, url = start_server_process(tls=tls)
+        try:
+            yield url, client_env(tls), keep
+        finally:
+            server.terminate()
+            server.wait()
 
 
 def _spy_flags(args: argparse.Namespace) -> tuple[str, ...]:
@@ -574,26 +581,14 @@ def _log(round_index: int, rounds: int, name: str, c: int, result: dict[str, Any
 
 
 def _main_callgrind(args: argparse.Namespace, variants: list[tuple[str, int]]) -> int:
-    from benchmarks._server import start_server_process
-    from benchmarks._tls import TlsFiles, client_env
-
     counts: dict[tuple[str, int], list[float]] = {v: [] for v in variants}
-    with tempfile.TemporaryDirectory(prefix="bland-callgrind-") as scratch:
-        tls = TlsFiles.create(Path(scratch)) if args.tls else None
-        env = client_env(tls)
-        keep = args.keep or Path(scratch)
-        keep.mkdir(parents=True, exist_ok=True)
-        server, url = start_server_process(tls=tls)
-        try:
-            for round_index in range(args.rounds):
-                for name, c in variants:
-                    out = keep / f"callgrind.{name}-c{c}-{round_index}.out"
-                    result = count_instructions(_spec(args, name, c, url), out, env=env)
-                    _log(round_index, args.rounds, name, c, result)
-                    counts[(name, c)].append(result["instructions"] / result["n"])
-        finally:
-            server.terminate()
-            server.wait()
+    with _served(args) as (url, env, keep):
+        for round_index in range(args.rounds):
+            for name, c in variants:
+                out = keep / f"callgrind.{name}-c{c}-{round_index}.out"
+                result = count_instructions(_spec(args, name, c, url), out, env=env)
+                _log(round_index, args.rounds, name, c, result)
+                counts[(name, c)].append(result["instructions"] / result["n"])
     base = min(counts[variants[0]])
     print(
         f"user-space instructions per request (callgrind, timed section only; "
