@@ -201,27 +201,20 @@ class SessionHolder:
         session = self._session
         if session is None or self._closed:
             return None
-        if self._borrowed is not None:
+        if self._borrowed is not None or _is_running(self._loop):
             return session
-        loop = self._loop
-        # A thread runs one loop at a time: if the session's loop is running in this thread,
-        # it is the running loop. asyncio's loops record that thread (``_thread_id``), and
-        # reading it spares get_running_loop()'s getpid() system call on every request;
-        # other loops (uvloop) are asked the usual way.
-        if getattr(loop, "_thread_id", None) == threading.get_ident():
-            return session
-        return session if loop is asyncio.get_running_loop() else None
+        return None
 
     async def get(self) -> aiohttp.ClientSession:
         """The session to use on the running loop."""
         if self._closed:
             raise BlandError("this client is closed; create a new one")
-        session = self._session
-        loop = asyncio.get_running_loop()
-        if session is not None and (self._loop is loop or self._borrowed is not None):
-            return session
+        session = self.ready()
         if session is not None:
-            await self._retire(session)
+            return session
+        loop = asyncio.get_running_loop()
+        if self._session is not None:
+            await self._retire(self._session)
         session = aiohttp.ClientSession(
             headers=self._default_headers,
             timeout=aiohttp.ClientTimeout(total=None),
@@ -304,6 +297,21 @@ class SessionHolder:
         return self._session
 
 
+def _is_running(loop: asyncio.AbstractEventLoop | None) -> bool:
+    """Whether ``loop`` is the event loop running this code (checked on every request).
+
+    A thread runs one loop at a time: if ``loop`` runs in this thread, it is the running
+    loop. asyncio's loops record that thread (``_thread_id``), and reading it spares
+    ``get_running_loop()``'s ``getpid()`` system call; other loops (uvloop) are asked the
+    usual way.
+    """
+    if loop is None:
+        return False
+    return getattr(loop, "_thread_id", None) == threading.get_ident() or (
+        loop is asyncio.get_running_loop()
+    )
+
+
 async def _close_at_loop_shutdown(session: aiohttp.ClientSession) -> AsyncGenerator[None, None]:
     try:
         yield
@@ -329,9 +337,8 @@ class InFlightCap:
 
     def semaphore(self) -> asyncio.Semaphore:
         """The semaphore of the running loop (a new loop gets a fresh one)."""
-        loop = asyncio.get_running_loop()
-        if loop is not self._loop:
-            self._loop, self._semaphore = loop, asyncio.Semaphore(self._limit)
+        if not _is_running(self._loop):
+            self._loop, self._semaphore = asyncio.get_running_loop(), asyncio.Semaphore(self._limit)
         return self._semaphore
 
 
