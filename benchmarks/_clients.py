@@ -14,15 +14,21 @@ import threading
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
 
-__all__ = ["API_KEY", "CLIENTS", "Client", "promote_path"]
+__all__ = ["API_KEY", "CLIENTS", "Client", "persona_ids", "promote_path"]
 
 API_KEY = "bench-key"
 #: Threads of the ``BlandClient`` per-call row (the issue's "per-call from 16 threads").
 FACADE_THREADS = 16
 #: Most threads the requests client uses (a sync script's thread pool; more only adds GIL churn).
 REQUESTS_MAX_THREADS = 64
+
+
+def persona_ids(tag: int, count: int, start: int = 0) -> Iterator[str]:
+    """Distinct UUID-shaped persona ids (36 characters, like real ones)."""
+    for i in range(start, start + count):
+        yield f"{tag:08x}-0000-4000-8000-{i:012x}"
 
 
 def promote_path(persona_id: str) -> str:

@@ -48,12 +48,9 @@ import time
 from collections import Counter
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from benchmarks._clients import CLIENTS, FACADE_THREADS, REQUESTS_MAX_THREADS
-
-if TYPE_CHECKING:
-    from collections.abc import Iterator
+from benchmarks._clients import CLIENTS, FACADE_THREADS, REQUESTS_MAX_THREADS, persona_ids
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "latest.json"
@@ -103,12 +100,6 @@ PACKAGES = (
 
 
 # --- helpers shared by the parent and the children ------------------------------------
-
-
-def persona_ids(tag: int, count: int, start: int = 0) -> Iterator[str]:
-    """Distinct UUID-shaped persona ids (36 characters, like real ones)."""
-    for i in range(start, start + count):
-        yield f"{tag:08x}-0000-4000-8000-{i:012x}"
 
 
 def _proc_status_kb(field: str) -> int | None:

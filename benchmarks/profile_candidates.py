@@ -27,14 +27,11 @@ import time
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
-import orjson
 
-from benchmarks._clients import API_KEY
+from benchmarks._clients import API_KEY, persona_ids
 from benchmarks._server import start_server_process
 from bland_async import AsyncBlandClient
 from bland_async import _transport as transport_module
-from bland_async._converter import structure
-from bland_async.models import Persona
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -56,10 +53,6 @@ class GcClock:
         else:
             self.seconds += time.thread_time() - self._start
             self.collections[info["generation"]] += 1
-
-
-def _ids(tag: int, n: int) -> list[str]:
-    return [f"{tag:08x}-0000-4000-8000-{i:012x}" for i in range(n)]
 
 
 class Variant:
@@ -108,40 +101,6 @@ class Floor(Variant):
 
     async def close(self) -> None:
         await self.session.close()
-
-
-class FloorKept(Floor):
-    """The floor, keeping ``orjson.loads`` of each body (what retention alone costs)."""
-
-    async def run(self, ids: list[str]) -> object:
-        session, base, it, kept = self.session, self.url, iter(ids), []
-
-        async def worker() -> None:
-            for persona_id in it:
-                async with session.post(f"{base}/v1/personas/{persona_id}/versions/promote") as r:
-                    kept.append(orjson.loads(await r.read()))
-
-        await asyncio.gather(*(worker() for _ in range(self.c)))
-        return kept
-
-
-class FloorStructured(Floor):
-    """The floor, decoding and structuring each body into a kept ``Persona``.
-
-    The product's least work in its least code: what the SDK's layers add is the rest.
-    """
-
-    async def run(self, ids: list[str]) -> object:
-        session, base, it, kept = self.session, self.url, iter(ids), []
-
-        async def worker() -> None:
-            for persona_id in it:
-                async with session.post(f"{base}/v1/personas/{persona_id}/versions/promote") as r:
-                    body = orjson.loads(await r.read())
-                    kept.append(structure(body["data"], Persona, request_id=None))
-
-        await asyncio.gather(*(worker() for _ in range(self.c)))
-        return kept
 
 
 class GcOff(Variant):
@@ -219,11 +178,6 @@ class NoNoteExchange(Variant):
 VARIANTS: dict[str, tuple[type[Variant], str]] = {
     "baseline": (Baseline, "promote_many as it is"),
     "floor": (Floor, "raw aiohttp reading the bytes (bench_promote's floor)"),
-    "floor-kept": (FloorKept, "the floor, keeping each decoded body (orjson.loads)"),
-    "floor-structured": (
-        FloorStructured,
-        "the floor, keeping each body decoded and structured into a Persona",
-    ),
     "gc-off": (GcOff, "gc.disable() during the round (diagnostic only)"),
     "dropped": (Dropped, "promote_each, outcomes dropped: the cost of keeping results"),
     "bare-pool": (BarePool, "personas.promote from a bare pool: the bulk layer's cost"),
@@ -248,12 +202,12 @@ async def measure(
             for _ in range(2):
                 tag += 1
                 with v.patched():
-                    await v.run(_ids(tag, max(500, 4 * c)))
+                    await v.run(list(persona_ids(tag, max(500, 4 * c))))
         for round_index in range(rounds):
             shift = round_index % len(variants)
             for v in variants[shift:] + variants[:shift]:
                 tag += 1
-                ids = _ids(tag, n)
+                ids = list(persona_ids(tag, n))
                 gc.collect()
                 with v.patched():
                     gc_before = clock.seconds

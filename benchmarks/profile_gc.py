@@ -1,10 +1,11 @@
 """What CPython's cyclic garbage collector costs ``promote_many``, and why.
 
-One process, ``benchmarks/_server.py`` in another. The client warms up, then promotes
+One process, ``benchmarks/_server.py`` in another. Each client warms up, then promotes
 ``--n`` fresh ids at ``--concurrency`` with ``gc.callbacks`` timing every collection (CPU
 time of this thread) and, for the youngest generation, counting the objects it walks.
-Then the same for ``promote_each`` with the outcomes dropped (nothing kept), and for the
-floor (raw aiohttp reading bytes). From the repository root::
+The clients are ``bench_promote``'s (``benchmarks/_clients.py``: ``promote_many``, the
+structured floor, the floor) and ``promote_each`` with its outcomes dropped. From the
+repository root::
 
     python -m benchmarks.profile_gc
     python -m benchmarks.profile_gc --n 20000
@@ -20,18 +21,17 @@ included: thousands of objects at c=64. With nothing kept, hardly any run.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import gc
 import resource
 import statistics
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import aiohttp
-
-from benchmarks._clients import API_KEY
+from benchmarks._clients import CLIENTS, PromoteMany, persona_ids
 from benchmarks._server import start_server_process
-from bland_async import AsyncBlandClient
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 
 class Collections:
@@ -42,7 +42,6 @@ class Collections:
         self.seconds = [0.0, 0.0, 0.0]
         self.young_sizes: list[int] = []
         self.young_seconds: list[float] = []
-        self._generation = 0
         self._start = 0.0
 
     def __call__(self, phase: str, info: dict[str, Any]) -> None:
@@ -50,7 +49,7 @@ class Collections:
         if phase == "start":
             if generation == 0:  # counted before the clock starts
                 self.young_sizes.append(len(gc.get_objects(generation=0)))
-            self._generation, self._start = generation, time.thread_time()
+            self._start = time.thread_time()
             return
         took = time.thread_time() - self._start
         self.count[generation] += 1
@@ -59,48 +58,40 @@ class Collections:
             self.young_seconds.append(took)
 
 
-def _ids(tag: str, n: int) -> list[str]:
-    return [f"{tag}-{i:08d}" for i in range(n)]
+class PromoteEachDropped(PromoteMany):
+    """``promote_each`` over the ids, every outcome dropped as it arrives (nothing kept)."""
+
+    name = "promote_each"
+    label = "promote_each (outcomes dropped)"
+
+    async def _run(self, ids: Sequence[str]) -> int:
+        ok = 0
+        async for outcome in self._bland.personas.promote_each(ids, concurrency=self.concurrency):
+            ok += outcome.ok
+        return ok
 
 
-async def _floor(url: str, n: int, c: int) -> None:
-    async with aiohttp.ClientSession(
-        connector=aiohttp.TCPConnector(limit=0), headers={"authorization": API_KEY}
-    ) as session:
-
-        async def run(ids: list[str]) -> None:
-            it = iter(ids)
-
-            async def worker() -> None:
-                for persona_id in it:
-                    path = f"/v1/personas/{persona_id}/versions/promote"
-                    async with session.post(url + path) as response:
-                        await response.read()
-
-            await asyncio.gather(*(worker() for _ in range(c)))
-
-        await run(_ids("floor-warm", 3000))
+def measure(cls: type[Any], url: str, n: int, c: int, tag: int) -> None:
+    """Warm ``cls``'s client up, then time ``n`` promotions with the collector watched."""
+    client = cls(url, c)
+    client.open()
+    try:
+        for round_index in range(3):  # connections, hooks, caches
+            client.run(list(persona_ids(tag, 1000, start=round_index * 1000)))
+        ids = list(persona_ids(tag, n, start=3000))
         gc.collect()
         clock = Collections()
         gc.callbacks.append(clock)
         before = resource.getrusage(resource.RUSAGE_SELF)
         try:
-            await run(_ids("floor", n))
+            ok = client.run(ids)
         finally:
             after = resource.getrusage(resource.RUSAGE_SELF)
             gc.callbacks.remove(clock)
-    _report("raw aiohttp reading bytes (the floor)", n, clock, before, after)
-
-
-def _report(
-    label: str,
-    n: int,
-    clock: Collections,
-    before: resource.struct_rusage,
-    after: resource.struct_rusage,
-) -> None:
+    finally:
+        client.close()
     cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
-    print(f"{label}: {n:,} promotions, {cpu / n * 1e6:.0f} µs/req of CPU")
+    print(f"{cls.label}: {ok:,} of {n:,} promotions, {cpu / n * 1e6:.0f} µs/req of CPU")
     for generation in range(3):
         print(
             f"  generation {generation}: {clock.count[generation]:4d} collections, "
@@ -113,43 +104,21 @@ def _report(
         )
 
 
-async def _sdk(url: str, n: int, c: int, *, keep: bool) -> None:
-    async with AsyncBlandClient(api_key=API_KEY, base_url=url) as client:
-        for round_index in range(3):  # warm-up: connections, hooks, caches
-            await client.personas.promote_many(_ids(f"w{round_index}", 1000), concurrency=c)
-        ids = _ids("keep" if keep else "drop", n)
-        gc.collect()
-        clock = Collections()
-        gc.callbacks.append(clock)
-        before = resource.getrusage(resource.RUSAGE_SELF)
-        try:
-            if keep:
-                result = await client.personas.promote_many(ids, concurrency=c)
-                assert len(result.succeeded) == n
-            else:
-                async for _ in client.personas.promote_each(ids, concurrency=c):
-                    pass
-        finally:
-            after = resource.getrusage(resource.RUSAGE_SELF)
-            gc.callbacks.remove(clock)
-    label = "promote_many (results kept)" if keep else "promote_each (outcomes dropped)"
-    _report(label, n, clock, before, after)
-
-
-async def _main(url: str, n: int, c: int) -> None:
-    await _sdk(url, n, c, keep=True)
-    await _sdk(url, n, c, keep=False)
-    await _floor(url, n, c)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="The garbage collector's share.")
     parser.add_argument("--n", type=int, default=3000, help="promotions per variant (3000)")
     parser.add_argument("--concurrency", type=int, default=64)
     args = parser.parse_args(argv)
+    variants = [
+        CLIENTS["promote_many"],
+        PromoteEachDropped,
+        CLIENTS["aiohttp_structured"],
+        CLIENTS["aiohttp"],
+    ]
     server, url = start_server_process()
     try:
-        asyncio.run(_main(url, args.n, args.concurrency))
+        for tag, cls in enumerate(variants, start=1):
+            measure(cls, url, args.n, args.concurrency, tag)
     finally:
         server.terminate()
         server.wait()

@@ -32,7 +32,7 @@ import aiohttp
 import orjson
 from yarl import URL
 
-from benchmarks._clients import API_KEY
+from benchmarks._clients import API_KEY, persona_ids
 from benchmarks._server import start_server_process
 from bland_async import AsyncBlandClient
 from bland_async._converter import structure
@@ -42,10 +42,6 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Sequence
 
 _PROMOTE = "/v1/personas/{persona_id}/versions/promote"
-
-
-def _ids(tag: int, n: int) -> list[str]:
-    return [f"{tag:08x}-0000-4000-8000-{i:012x}" for i in range(n)]
 
 
 async def _pool(ids: Sequence[str], workers: int, one: Callable[[str], Awaitable[Any]]) -> None:
@@ -110,13 +106,13 @@ async def _measure(url: str, n: int, c: int, rounds: int) -> dict[str, list[floa
         tag = 0
         for run in variants.values():  # warm every path up once
             tag += 1
-            await run(_ids(tag, max(300, 2 * c)))
+            await run(list(persona_ids(tag, max(300, 2 * c))))
         names = list(variants)
         for round_index in range(rounds):
             shift = round_index % len(names)
             for name in names[shift:] + names[:shift]:
                 tag += 1
-                ids = _ids(tag, n)
+                ids = list(persona_ids(tag, n))
                 gc.collect()
                 before = resource.getrusage(resource.RUSAGE_SELF).ru_utime
                 await variants[name](ids)

@@ -60,7 +60,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-from benchmarks._clients import CLIENTS
+from benchmarks._clients import CLIENTS, persona_ids
 
 ROOT = Path(__file__).resolve().parent.parent
 #: The function the timed section runs in (``--launch`` keeps only the stacks under it).
@@ -69,10 +69,6 @@ _FRAME = re.compile(r"^(?P<func>.*) \((?P<file>[^()]*?)(?::(?P<line>\d+))?\)$")
 
 
 # --- the client process -------------------------------------------------------------------
-
-
-def _ids(tag: int, n: int, start: int = 0) -> list[str]:
-    return [f"{tag:08x}-0000-4000-8000-{i:012x}" for i in range(start, start + n)]
 
 
 def _timed_section(client: Any, ids: list[str]) -> int:
@@ -88,12 +84,12 @@ def child(spec: dict[str, Any]) -> None:
     client.open()
     try:
         opened = time.perf_counter()
-        client.run(_ids(1, cls.warmup(c, spec["warmup"])))
+        client.run(list(persona_ids(1, cls.warmup(c, spec["warmup"]))))
         extra = 0
         while time.perf_counter() - opened < cls.warmup_seconds(c):
-            client.run(_ids(2, max(200, 2 * c), extra))
+            client.run(list(persona_ids(2, max(200, 2 * c), extra)))
             extra += max(200, 2 * c)
-        ids = _ids(3, n)
+        ids = list(persona_ids(3, n))
         gc.collect()
         if spec["wait"]:
             print(f"WARM {os.getpid()}", flush=True)
